@@ -67,7 +67,9 @@ class SparkApiError(SparkError):
         self.body = body  # Spark's error body (parsed JSON or text); never the request's
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r}, status={self.status}, request_id={self.request_id!r})"
+        return (
+            f"{type(self).__name__}({self.message!r}, status={self.status}, request_id={self.request_id!r})"
+        )
 
 
 class BadRequestError(SparkApiError):
@@ -109,7 +111,9 @@ class UnknownApiError(SparkApiError):
 class JobFailedError(SparkApiError):
     """A Spark job (compilation, export, import, log download, batch) ended in failure."""
 
-    def __init__(self, message: str, *, job_id: str | None = None, last_status: Any = None, **kw: Any) -> None:
+    def __init__(
+        self, message: str, *, job_id: str | None = None, last_status: Any = None, **kw: Any
+    ) -> None:
         super().__init__(message, **kw)
         self.job_id = job_id
         self.last_status = last_status

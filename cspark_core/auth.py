@@ -1,0 +1,202 @@
+"""Authentication: API key, bearer token or OAuth2 client credentials (spark-api.md §2, §4).
+
+Precedence when several are configured: OAuth > API key > bearer token (as both official SDKs do).
+Explicit arguments win over `CSPARK_*` variables: the variables are read only when no argument was given.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from .errors import SparkSdkError, UnauthorizedError
+from .request import ApiRequest
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+__all__ = ["AccessToken", "Authorization", "OAuth", "TokenCache", "mask", "parse_token", "token_request"]
+
+OPEN = "open"
+TOKEN_REFRESH_MARGIN = 60.0  # seconds before expiry when a cached token is no longer used
+
+
+def mask(secret: str | None) -> str:
+    """A secret as it may be shown: never more than its last 4 characters, and only when it is long."""
+    if not secret:
+        return ""
+    return f"****{secret[-4:]}" if len(secret) >= 16 else "****"
+
+
+@dataclass(frozen=True, repr=False)
+class AccessToken:
+    access_token: str
+    expires_at: float  # epoch seconds
+    token_type: str = "Bearer"
+
+    def is_fresh(self, now: float | None = None, margin: float = TOKEN_REFRESH_MARGIN) -> bool:
+        return (time.time() if now is None else now) < self.expires_at - margin
+
+    def __repr__(self) -> str:
+        return f"AccessToken({mask(self.access_token)}, expires_at={self.expires_at:.0f})"
+
+
+class TokenCache(Protocol):
+    """Where a client keeps OAuth tokens between runs (the CLI stores them per profile)."""
+
+    def load(self) -> AccessToken | None: ...
+
+    def save(self, token: AccessToken) -> None: ...
+
+
+class OAuth:
+    """OAuth2 client credentials."""
+
+    def __init__(self, client_id: str, client_secret: str) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+
+    @classmethod
+    def of(cls, value: Mapping[str, str] | str | os.PathLike[str]) -> OAuth:
+        if isinstance(value, Mapping):
+            return cls._from_mapping(value, "oauth")
+        path = Path(value)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SparkSdkError(
+                f"cannot read OAuth file {str(path)!r}: {exc.strerror}", cause=str(path)
+            ) from None
+        except ValueError:
+            raise SparkSdkError(f"OAuth file {str(path)!r} is not valid JSON", cause=str(path)) from None
+        if not isinstance(data, Mapping):
+            raise SparkSdkError(f"OAuth file {str(path)!r} must hold a JSON object", cause=str(path))
+        return cls._from_mapping(data, f"OAuth file {str(path)!r}")
+
+    @classmethod
+    def _from_mapping(cls, data: Mapping[str, Any], where: str) -> OAuth:
+        # Python SDK files use client_id/client_secret, TypeScript ones clientId/clientSecret: accept both.
+        client_id = data.get("client_id") or data.get("clientId")
+        client_secret = data.get("client_secret") or data.get("clientSecret")
+        for name, value in (("client_id", client_id), ("client_secret", client_secret)):
+            if not isinstance(value, str) or not value.strip():
+                raise SparkSdkError(f"{where}: {name} is missing", cause=name)
+        return cls(str(client_id).strip(), str(client_secret).strip())
+
+    def retrieve_token(self, config: Settings) -> AccessToken:
+        """Fetch a fresh access token (the seed SDK's `Authorization.oauth.retrieve_token(config)`)."""
+        from .transport import SyncTransport  # local import: the transport imports this module
+
+        with SyncTransport(config) as transport:
+            return transport.fetch_token(self)
+
+    def __repr__(self) -> str:
+        return f"OAuth(client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
+
+
+AuthKind = Literal["oauth", "api_key", "token", "open"]
+
+
+class Authorization:
+    """The one authentication method a client uses."""
+
+    def __init__(
+        self, *, api_key: str | None = None, token: str | None = None, oauth: OAuth | None = None
+    ) -> None:
+        self.api_key = api_key
+        self.token = re.sub(r"^bearer\s+", "", token.strip(), flags=re.IGNORECASE) if token else None
+        self.oauth = oauth
+        if not (api_key or self.token or oauth):
+            raise SparkSdkError(
+                "no credentials: set an API key, a bearer token or OAuth client credentials "
+                "(CSPARK_API_KEY, CSPARK_BEARER_TOKEN, CSPARK_CLIENT_ID and CSPARK_CLIENT_SECRET, "
+                "or CSPARK_OAUTH_PATH)"
+            )
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        api_key: str | None = None,
+        token: str | None = None,
+        oauth: Mapping[str, str] | str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Authorization:
+        if not (api_key or token or oauth):
+            envs = os.environ if environ is None else environ
+            api_key, token = envs.get("CSPARK_API_KEY"), envs.get("CSPARK_BEARER_TOKEN")
+            if envs.get("CSPARK_CLIENT_ID") or envs.get("CSPARK_CLIENT_SECRET"):
+                oauth = {
+                    "client_id": envs.get("CSPARK_CLIENT_ID", ""),
+                    "client_secret": envs.get("CSPARK_CLIENT_SECRET", ""),
+                }
+            elif envs.get("CSPARK_OAUTH_PATH"):
+                oauth = envs["CSPARK_OAUTH_PATH"]
+        return cls(api_key=api_key, token=token, oauth=OAuth.of(oauth) if oauth else None)
+
+    @property
+    def kind(self) -> AuthKind:
+        if self.oauth:
+            return "oauth"
+        if self.api_key:
+            return "open" if self.api_key == OPEN else "api_key"
+        return "open" if self.token == OPEN else "token"
+
+    def headers(self, access_token: str | None = None) -> dict[str, str]:
+        """The auth headers to send; OAuth needs the current access token."""
+        kind = self.kind
+        if kind == "oauth":
+            if not access_token:  # never send "Bearer None"
+                raise SparkSdkError("no OAuth access token was obtained")
+            return {"Authorization": f"Bearer {access_token}"}
+        if kind == "api_key":
+            return {"x-synthetic-key": str(self.api_key)}
+        if kind == "token":
+            return {"Authorization": f"Bearer {self.token}"}
+        return {}
+
+    def __repr__(self) -> str:
+        kind = self.kind
+        detail = {"oauth": repr(self.oauth), "api_key": mask(self.api_key), "token": mask(self.token)}.get(
+            kind, ""
+        )
+        return f"Authorization({kind}{': ' + detail if detail else ''})"
+
+
+def token_request(settings: Settings, oauth: OAuth) -> ApiRequest:
+    """The client-credentials token request of §4."""
+    return ApiRequest(
+        "POST",
+        settings.base_url.oauth_token_url,
+        scope="url",
+        form={
+            "grant_type": "client_credentials",
+            "client_id": oauth.client_id,
+            "client_secret": oauth.client_secret,
+        },
+        auth=False,
+    )
+
+
+def parse_token(data: Any, now: float | None = None, request_id: str | None = None) -> AccessToken:
+    if (
+        not isinstance(data, Mapping)
+        or not isinstance(data.get("access_token"), str)
+        or not data["access_token"]
+    ):
+        raise UnauthorizedError(
+            "failed to retrieve OAuth2 access token: no access_token in the reply", request_id=request_id
+        )
+    # Lifetime is unknown (§4): Keycloak's default is 300 s, so assume that when expires_in is missing.
+    try:
+        expires_in = float(data.get("expires_in") or 300)
+    except (TypeError, ValueError):
+        expires_in = 300.0
+    issued = time.time() if now is None else now
+    return AccessToken(data["access_token"], issued + expires_in, str(data.get("token_type") or "Bearer"))

@@ -1,0 +1,279 @@
+"""`Client` and `AsyncClient`: settings + transport + one attribute per Spark API area."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .auth import TokenCache
+from .errors import SparkSdkError
+from .log import LoggerOptions
+from .settings import BaseUrl, Settings
+from .transport import AsyncTransport, SyncTransport
+
+if TYPE_CHECKING:
+    from .resources.batches import AsyncBatches, Batches
+    from .resources.config import AsyncConfig, Config
+    from .resources.files import AsyncFiles, Files
+    from .resources.folders import AsyncFolders, Folders
+    from .resources.health import AsyncHealth, Health
+    from .resources.impex import AsyncImpex, Impex
+    from .resources.logs import AsyncLogs, Logs
+    from .resources.services import AsyncServices, Services
+    from .resources.wasm import AsyncWasm, Wasm
+
+__all__ = ["AsyncClient", "Client"]
+
+
+class _Options:
+    """The constructor both clients share (keyword names are the seed SDK's)."""
+
+    settings: Settings
+
+    def _configure(
+        self,
+        base_url: str | BaseUrl | None,
+        env: str | None,
+        tenant: str | None,
+        api_key: str | None,
+        token: str | None,
+        oauth: Mapping[str, str] | str | os.PathLike[str] | None,
+        timeout: float | None,
+        max_retries: int | None,
+        retry_interval: float | None,
+        logger: bool | Mapping[str, Any] | LoggerOptions,
+        environ: Mapping[str, str] | None,
+    ) -> Settings:
+        return Settings.build(
+            base_url, env=env, tenant=tenant, api_key=api_key, token=token, oauth=oauth, timeout=timeout,
+            max_retries=max_retries, retry_interval=retry_interval, logger=logger, environ=environ,
+        )  # fmt: skip
+
+
+class Client(_Options):
+    """A synchronous Spark client. Use it as a context manager, or call `close()`.
+
+    `http_client`: your own `httpx.Client`, which the SDK then never closes.
+    `token_cache`: where OAuth tokens are kept between runs (the CLI keeps one per profile).
+    `environ`: where `CSPARK_*` defaults come from (default `os.environ`; `{}` disables them).
+    """
+
+    def __init__(
+        self,
+        base_url: str | BaseUrl | None = None,
+        *,
+        env: str | None = None,
+        tenant: str | None = None,
+        api_key: str | None = None,
+        token: str | None = None,
+        oauth: Mapping[str, str] | str | os.PathLike[str] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_interval: float | None = None,
+        logger: bool | Mapping[str, Any] | LoggerOptions = True,
+        http_client: httpx.Client | None = None,
+        token_cache: TokenCache | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = self._configure(
+            base_url,
+            env,
+            tenant,
+            api_key,
+            token,
+            oauth,
+            timeout,
+            max_retries,
+            retry_interval,
+            logger,
+            environ,
+        )
+        self._transport = SyncTransport(self.settings, http_client, token_cache)
+
+    def auth_token(self) -> str:
+        """A bearer token for this client's credentials (OAuth: cached or fetched)."""
+        return _bearer(self.settings) or self._transport.access_token().access_token
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client({self.settings.base_url.value!r}, auth={self.settings.auth.kind})"
+
+    @cached_property
+    def folders(self) -> Folders:
+        from .resources.folders import Folders
+
+        return Folders(self._transport)
+
+    @cached_property
+    def services(self) -> Services:
+        from .resources.services import Services
+
+        return Services(self._transport)
+
+    @cached_property
+    def batches(self) -> Batches:
+        from .resources.batches import Batches
+
+        return Batches(self._transport)
+
+    @cached_property
+    def logs(self) -> Logs:
+        from .resources.logs import Logs
+
+        return Logs(self._transport)
+
+    @cached_property
+    def impex(self) -> Impex:
+        from .resources.impex import Impex
+
+        return Impex(self._transport)
+
+    @cached_property
+    def health(self) -> Health:
+        from .resources.health import Health
+
+        return Health(self._transport)
+
+    @cached_property
+    def config(self) -> Config:
+        from .resources.config import Config
+
+        return Config(self._transport)
+
+    @cached_property
+    def wasm(self) -> Wasm:
+        from .resources.wasm import Wasm
+
+        return Wasm(self._transport)
+
+    @cached_property
+    def files(self) -> Files:
+        from .resources.files import Files
+
+        return Files(self._transport)
+
+
+class AsyncClient(_Options):
+    """The asyncio twin of `Client`: same options, same resources, awaitable methods."""
+
+    def __init__(
+        self,
+        base_url: str | BaseUrl | None = None,
+        *,
+        env: str | None = None,
+        tenant: str | None = None,
+        api_key: str | None = None,
+        token: str | None = None,
+        oauth: Mapping[str, str] | str | os.PathLike[str] | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_interval: float | None = None,
+        logger: bool | Mapping[str, Any] | LoggerOptions = True,
+        http_client: httpx.AsyncClient | None = None,
+        token_cache: TokenCache | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.settings = self._configure(
+            base_url,
+            env,
+            tenant,
+            api_key,
+            token,
+            oauth,
+            timeout,
+            max_retries,
+            retry_interval,
+            logger,
+            environ,
+        )
+        self._transport = AsyncTransport(self.settings, http_client, token_cache)
+
+    async def auth_token(self) -> str:
+        return _bearer(self.settings) or (await self._transport.access_token()).access_token
+
+    async def close(self) -> None:
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"AsyncClient({self.settings.base_url.value!r}, auth={self.settings.auth.kind})"
+
+    @cached_property
+    def folders(self) -> AsyncFolders:
+        from .resources.folders import AsyncFolders
+
+        return AsyncFolders(self._transport)
+
+    @cached_property
+    def services(self) -> AsyncServices:
+        from .resources.services import AsyncServices
+
+        return AsyncServices(self._transport)
+
+    @cached_property
+    def batches(self) -> AsyncBatches:
+        from .resources.batches import AsyncBatches
+
+        return AsyncBatches(self._transport)
+
+    @cached_property
+    def logs(self) -> AsyncLogs:
+        from .resources.logs import AsyncLogs
+
+        return AsyncLogs(self._transport)
+
+    @cached_property
+    def impex(self) -> AsyncImpex:
+        from .resources.impex import AsyncImpex
+
+        return AsyncImpex(self._transport)
+
+    @cached_property
+    def health(self) -> AsyncHealth:
+        from .resources.health import AsyncHealth
+
+        return AsyncHealth(self._transport)
+
+    @cached_property
+    def config(self) -> AsyncConfig:
+        from .resources.config import AsyncConfig
+
+        return AsyncConfig(self._transport)
+
+    @cached_property
+    def wasm(self) -> AsyncWasm:
+        from .resources.wasm import AsyncWasm
+
+        return AsyncWasm(self._transport)
+
+    @cached_property
+    def files(self) -> AsyncFiles:
+        from .resources.files import AsyncFiles
+
+        return AsyncFiles(self._transport)
+
+
+def _bearer(settings: Settings) -> str | None:
+    kind = settings.auth.kind
+    if kind == "token":
+        return settings.auth.token
+    if kind == "oauth":
+        return None
+    raise SparkSdkError(f"no bearer token: this client authenticates with {kind.replace('_', ' ')}")

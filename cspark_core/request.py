@@ -1,0 +1,49 @@
+"""`ApiRequest`: what a resource builder returns and the transport sends. Pure data, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import quote
+
+__all__ = ["ApiRequest", "FileField", "segment"]
+
+FileField = tuple[str, Any, str]  # (file name, bytes or binary file object, content type)
+
+# Characters left as they are inside one path segment: unreserved plus sub-delims, ":" and "@" (RFC 3986).
+# Everything else, "%" included, is percent-encoded, so a name always means itself (a folder called
+# "a%20b" is not confused with "a b") and "/", "?", "#" in a name cannot split the path.
+_SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
+
+
+def segment(value: str) -> str:
+    """Percent-encode one path segment."""
+    return quote(value, safe=_SEGMENT_SAFE)
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """One logical Spark call.
+
+    `path` is relative to the tenant's base URL (`scope="tenant"`, e.g. `api/v3/...`), to the host
+    (`scope="host"`, the v1 family and `/health`), or an absolute URL handed out by Spark (`scope="url"`).
+    Path segments built from user input must already be encoded with `segment()`.
+    """
+
+    method: str
+    path: str
+    scope: Literal["tenant", "host", "url"] = "tenant"
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    form: Mapping[str, str] | None = None
+    files: Mapping[str, FileField] | None = None
+    content: bytes | None = None
+    headers: Mapping[str, str] | None = None
+    auth: bool = True  # False: never send credentials (health check, token endpoint)
+
+    def url(self, origin: str, base: str) -> str:
+        if self.scope == "url":
+            return self.path
+        root = base if self.scope == "tenant" else origin
+        return f"{root}/{self.path.lstrip('/')}"

@@ -1,0 +1,98 @@
+"""What every resource shares: the client's transport, and writing downloads to disk safely."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from ..request import ApiRequest
+from ..response import SparkResponse
+
+if TYPE_CHECKING:
+    from ..transport import AsyncTransport, SyncTransport
+
+__all__ = ["AsyncResource", "Resource", "atomic_writer", "file_name_from"]
+
+CHUNK = 64 * 1024
+
+
+class Resource:
+    def __init__(self, transport: SyncTransport) -> None:
+        self._transport = transport
+
+    def _send(self, req: ApiRequest) -> SparkResponse:
+        return self._transport.send(req)
+
+    def _download(self, req: ApiRequest, to: str | os.PathLike[str] | None) -> SparkResponse:
+        """Send a download; with `to`, stream the body into that file (atomically), not into memory."""
+        if to is None:
+            return self._send(req)
+        with self._transport.stream(req) as resp, atomic_writer(to) as out:
+            for chunk in resp.iter_bytes(CHUNK):
+                out.write(chunk)
+            return SparkResponse(
+                resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
+            )
+
+    def _iter_bytes(self, req: ApiRequest) -> Iterator[bytes]:
+        with self._transport.stream(req) as resp:
+            yield from resp.iter_bytes(CHUNK)
+
+
+class AsyncResource:
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._transport = transport
+
+    async def _send(self, req: ApiRequest) -> SparkResponse:
+        return await self._transport.send(req)
+
+    async def _download(self, req: ApiRequest, to: str | os.PathLike[str] | None) -> SparkResponse:
+        if to is None:
+            return await self._send(req)
+        async with self._transport.stream(req) as resp:
+            with atomic_writer(to) as out:
+                async for chunk in resp.aiter_bytes(CHUNK):
+                    out.write(chunk)
+            return SparkResponse(
+                resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
+            )
+
+    async def _iter_bytes(self, req: ApiRequest) -> AsyncIterator[bytes]:
+        async with self._transport.stream(req) as resp:
+            async for chunk in resp.aiter_bytes(CHUNK):
+                yield chunk
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Write to a temporary file beside `path`, fsync, then rename over it; on any error the temporary file
+    is removed and `path` is left as it was (no partial downloads)."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def file_name_from(headers: dict[str, str] | object, fallback: str) -> str:
+    """The server's file name from Content-Disposition, else `fallback`; never a path."""
+    get = getattr(headers, "get", None)
+    disposition = str(get("content-disposition", "") if get else "")
+    for part in disposition.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "filename" and value:
+            name = os.path.basename(value.strip().strip('"'))
+            if name and name not in (".", ".."):
+                return name
+    return fallback

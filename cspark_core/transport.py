@@ -1,0 +1,493 @@
+"""The only code that sends. One sync and one async send loop; every decision beside them is a pure
+function (retry or not, how long to wait, which error), unit-tested without sockets or real sleeps.
+
+- Headers of spark-api.md §2.3 on every request; one fresh `x-request-id` per logical call, reused on retries.
+- Retries: a bounded loop over 408, 429, 502, 503, 504 and connection failures, with exponential backoff from
+  `retry_interval`, jitter and a cap, honouring `Retry-After` / `x-retry-after`.
+- OAuth: the token is obtained before the first request, reused until shortly before expiry, and refreshed
+  once when Spark answers 401.
+- "HTTP 200 but `status: Error`" becomes an exception (§3.1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import json
+import platform
+import random
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from cspark._version import __version__
+
+from .auth import AccessToken, OAuth, TokenCache, parse_token, token_request
+from .errors import SparkApiError, SparkSdkError, UnknownApiError, api_error_for
+from .log import SdkLogger, mask_url
+from .request import ApiRequest
+from .response import SparkResponse
+from .settings import Settings
+
+__all__ = [
+    "MAX_RETRY_DELAY",
+    "RETRY_STATUSES",
+    "AsyncTransport",
+    "Step",
+    "SyncTransport",
+    "backoff_delay",
+    "decide",
+    "envelope_error",
+    "retry_after_seconds",
+]
+
+RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
+MAX_RETRY_DELAY = 30.0  # seconds: no single wait is longer, whatever Retry-After says
+USER_AGENT = f"cspark/{__version__} (Python/{platform.python_version()}; httpx/{httpx.__version__})"
+SPARK_UA = f"agent=cspark-python/{__version__}; env=Python/{platform.python_version()}"
+
+
+# --- pure decisions ---------------------------------------------------------------------------------------
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds a server asked us to wait: `x-retry-after` (Spark, may be fractional) or `Retry-After`
+    (seconds or an HTTP date)."""
+    for name in ("x-retry-after", "retry-after"):
+        raw = headers.get(name)
+        if not raw:
+            continue
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(raw).timestamp()
+        except (TypeError, ValueError):
+            continue
+        return max(0.0, when - (time.time() if now is None else now))
+    return None
+
+
+def backoff_delay(
+    attempt: int,
+    interval: float,
+    retry_after: float | None = None,
+    rand: Callable[[], float] = random.random,
+    cap: float = MAX_RETRY_DELAY,
+) -> float:
+    """Wait before retry number `attempt` (0-based): the server's Retry-After when given, else
+    `interval * 2**attempt` with "equal jitter" (between half and all of it), never above `cap`."""
+    if retry_after is not None:
+        return min(retry_after, cap)
+    base = min(cap, interval * (2**attempt))
+    return float(base / 2 + base / 2 * rand())
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: Literal["done", "retry", "refresh", "fail"]
+    delay: float = 0.0
+
+
+def decide(
+    status: int | None,
+    *,
+    attempt: int,
+    max_retries: int,
+    interval: float,
+    headers: Mapping[str, str] | None = None,
+    oauth: bool = False,
+    refreshed: bool = False,
+    rand: Callable[[], float] = random.random,
+) -> Step:
+    """What to do after one attempt. `status` None means no response (connection failure or timeout)."""
+    if status == 401 and oauth and not refreshed:
+        return Step("refresh")
+    if status is None or status in RETRY_STATUSES:
+        if attempt < max_retries:
+            wait = retry_after_seconds(headers or {}) if status is not None else None
+            return Step("retry", backoff_delay(attempt, interval, wait, rand))
+        return Step("fail") if status is None else Step("done")
+    return Step("done")
+
+
+def envelope_error(data: Any) -> tuple[int, str] | None:
+    """A Spark error reported inside an HTTP 2xx body, as (status to report, message), or None."""
+    if not isinstance(data, Mapping):
+        return None
+    status, code = data.get("status"), data.get("errorCode")
+    failed = isinstance(status, str) and status.lower() == "error"
+    if not failed and not (code and status not in (None, "Success")):
+        return None
+    code_text = str(code or "").upper()
+    message = spark_message(data) or "Spark reported an error"
+    if "ALREADY_EXISTS" in code_text:
+        return 409, message
+    if "NOT_FOUND" in code_text:
+        return 404, message
+    return 400, message
+
+
+def spark_message(body: Any) -> str | None:
+    """Spark's own words from an error body, whatever its shape (§3.1 says the shape is unknown)."""
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, Mapping) and error.get("message"):
+            return str(error["message"])
+        for key in ("message", "error_description", "detail", "errorCode", "error", "title"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        return None
+    if isinstance(body, str) and body.strip():
+        return " ".join(body.split())[:300]
+    return None
+
+
+def parse_body(content: bytes, content_type: str) -> Any:
+    """JSON only when Spark says it is JSON (§3.1); otherwise None and the bytes stay in `.buffer`."""
+    if "json" not in content_type.lower() or not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def error_for(status: int, body: Any, method: str, url: str, request_id: str) -> SparkApiError:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    said = spark_message(body)
+    where = f"{method} {mask_url(url)}"
+    message = f"{status} {phrase}: {said}" if said else f"{status} {phrase} from {where}"
+    return api_error_for(status, message, request_id=request_id, body=body)
+
+
+def unreachable(
+    exc: httpx.HTTPError, method: str, url: str, request_id: str, timeout_ms: float
+) -> UnknownApiError:
+    where = f"{method} {mask_url(url)}"
+    if isinstance(exc, httpx.TimeoutException):
+        reason = f"no answer within {timeout_ms / 1000:g} s"
+    else:
+        reason = str(exc) or type(exc).__name__
+    return UnknownApiError(f"Spark is unreachable: {where}: {reason}", request_id=request_id)
+
+
+def same_site(url: str, settings: Settings) -> bool:
+    """Credentials go to the configured origin and to Coherent hosts of the same environment only, never
+    to a third-party host named in an absolute URL that a reply handed us."""
+    host = (urlsplit(url).hostname or "").lower()
+    base = settings.base_url
+    if url.startswith(base.origin + "/") or url == base.origin:
+        return True
+    return base.env is not None and host.endswith(f".{base.env}.coherent.global")
+
+
+# --- the loops ---------------------------------------------------------------------------------------------
+
+
+class _Base:
+    def __init__(self, settings: Settings, token_cache: TokenCache | None, sleep: Any) -> None:
+        self.settings = settings
+        self.log = SdkLogger(settings.logger)
+        self._cache = token_cache
+        self._token: AccessToken | None = None
+        self._sleep = sleep
+        self._timeout = httpx.Timeout(settings.timeout / 1000)
+
+    def _uses_oauth(self, req: ApiRequest, url: str) -> bool:
+        return req.auth and self.settings.auth.kind == "oauth" and same_site(url, self.settings)
+
+    def _headers(
+        self, req: ApiRequest, url: str, request_id: str, access_token: str | None
+    ) -> dict[str, str]:
+        headers = dict(req.headers or {})
+        headers.update(
+            {
+                "User-Agent": USER_AGENT,
+                "x-spark-ua": SPARK_UA,
+                "x-request-id": request_id,
+                "x-tenant-name": self.settings.base_url.tenant,
+            }
+        )
+        if req.auth and same_site(url, self.settings):
+            headers.update(self.settings.auth.headers(access_token))
+        return headers
+
+    def _cached_token(self) -> AccessToken | None:
+        if self._token and self._token.is_fresh():
+            return self._token
+        if self._cache is not None:
+            cached = self._cache.load()
+            if cached and cached.is_fresh():
+                self._token = cached
+                return cached
+        return None
+
+    def _keep_token(self, token: AccessToken) -> AccessToken:
+        self._token = token
+        if self._cache is not None:
+            self._cache.save(token)
+        return token
+
+    def _build(
+        self, http: httpx.Client | httpx.AsyncClient, req: ApiRequest, url: str, headers: dict[str, str]
+    ) -> httpx.Request:
+        return http.build_request(
+            req.method,
+            url,
+            params=req.params,
+            json=req.json,
+            data=req.form,
+            files=req.files,
+            content=req.content,
+            headers=headers,
+            timeout=self._timeout,
+        )
+
+    def _log_attempt(self, req: ApiRequest, url: str, status: int | str, started: float, rid: str) -> None:
+        elapsed = (time.perf_counter() - started) * 1000
+        self.log.info("%s %s -> %s (%.0f ms) [%s]", req.method, mask_url(url), status, elapsed, rid)
+
+    def _log_retry(self, req: ApiRequest, url: str, why: object, step: Step, attempt: int) -> None:
+        self.log.warning(
+            "%s %s: %s; retry %d of %d in %.1f s",
+            req.method,
+            mask_url(url),
+            why,
+            attempt + 1,
+            self.settings.max_retries,
+            step.delay,
+        )
+
+    def _step(
+        self,
+        status: int | None,
+        headers: Mapping[str, str] | None,
+        attempt: int,
+        oauth: bool,
+        refreshed: bool,
+    ) -> Step:
+        s = self.settings
+        return decide(
+            status, attempt=attempt, max_retries=s.max_retries, interval=s.retry_interval,
+            headers=headers, oauth=oauth, refreshed=refreshed,
+        )  # fmt: skip
+
+    def _finish(self, req: ApiRequest, url: str, resp: httpx.Response, rid: str) -> SparkResponse:
+        data = parse_body(resp.content, resp.headers.get("content-type", ""))
+        if resp.status_code >= 400:
+            raise error_for(resp.status_code, data if data is not None else resp.text, req.method, url, rid)
+        found = envelope_error(data)
+        if found:
+            status, message = found
+            raise api_error_for(status, message, request_id=rid, body=data)
+        return SparkResponse(resp.status_code, data, resp.content, dict(resp.headers), rid)
+
+    def _raise_for_stream(
+        self, req: ApiRequest, url: str, resp: httpx.Response, rid: str, content: bytes
+    ) -> None:
+        data = parse_body(content, resp.headers.get("content-type", ""))
+        raise error_for(
+            resp.status_code,
+            data if data is not None else content.decode("utf-8", "replace"),
+            req.method,
+            url,
+            rid,
+        )
+
+
+class SyncTransport(_Base):
+    def __init__(
+        self,
+        settings: Settings,
+        http_client: httpx.Client | None = None,
+        token_cache: TokenCache | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(settings, token_cache, sleep)
+        self._own = http_client is None
+        self.http = http_client or httpx.Client(follow_redirects=False)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._own:
+            self.http.close()
+
+    def __enter__(self) -> SyncTransport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, req: ApiRequest) -> SparkResponse:
+        resp, url, rid = self._exchange(req, stream=False)
+        return self._finish(req, url, resp, rid)
+
+    @contextlib.contextmanager
+    def stream(self, req: ApiRequest) -> Iterator[httpx.Response]:
+        """A response whose body is not read yet (downloads); error statuses raise before yielding."""
+        resp, url, rid = self._exchange(req, stream=True)
+        try:
+            if resp.status_code >= 400:
+                self._raise_for_stream(req, url, resp, rid, resp.read())
+            yield resp
+        finally:
+            resp.close()
+
+    def access_token(self, *, force: bool = False) -> AccessToken:
+        oauth = self.settings.auth.oauth
+        if oauth is None:
+            raise SparkSdkError("this client does not use OAuth client credentials")
+        with self._lock:
+            token = None if force else self._cached_token()
+            return token or self._keep_token(self.fetch_token(oauth))
+
+    def fetch_token(self, oauth: OAuth) -> AccessToken:
+        req = token_request(self.settings, oauth)
+        try:
+            return parse_token(self.send(req).data)
+        except SparkApiError as exc:
+            raise type(exc)(
+                f"failed to retrieve OAuth2 access token: {exc.message}",
+                status=exc.status,
+                request_id=exc.request_id,
+            ) from None
+
+    def _exchange(self, req: ApiRequest, *, stream: bool) -> tuple[httpx.Response, str, str]:
+        url = req.url(self.settings.base_url.origin, self.settings.base_url.value)
+        rid = str(uuid.uuid4())
+        attempt, refreshed = 0, False
+        while True:
+            oauth = self._uses_oauth(req, url)
+            token = self.access_token(force=refreshed and self._token is None).access_token if oauth else None
+            request = self._build(self.http, req, url, self._headers(req, url, rid, token))
+            started = time.perf_counter()
+            try:
+                resp = self.http.send(request, stream=stream)
+            except httpx.HTTPError as exc:
+                self._log_attempt(req, url, type(exc).__name__, started, rid)
+                step = self._step(None, None, attempt, oauth, refreshed)
+                if step.kind == "fail":
+                    raise unreachable(exc, req.method, url, rid, self.settings.timeout) from None
+                self._log_retry(req, url, type(exc).__name__, step, attempt)
+                self._sleep(step.delay)
+                attempt += 1
+                continue
+            self._log_attempt(req, url, resp.status_code, started, rid)
+            step = self._step(resp.status_code, resp.headers, attempt, oauth, refreshed)
+            if step.kind == "done":
+                return resp, url, rid
+            resp.close()
+            if step.kind == "refresh":
+                self._token, refreshed = None, True
+            else:
+                self._log_retry(req, url, resp.status_code, step, attempt)
+                self._sleep(step.delay)
+                attempt += 1
+
+
+class AsyncTransport(_Base):
+    def __init__(
+        self,
+        settings: Settings,
+        http_client: httpx.AsyncClient | None = None,
+        token_cache: TokenCache | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(settings, token_cache, sleep)
+        self._own = http_client is None
+        self.http = http_client or httpx.AsyncClient(follow_redirects=False)
+        self._lock: asyncio.Lock | None = None
+
+    async def aclose(self) -> None:
+        if self._own:
+            await self.http.aclose()
+
+    async def __aenter__(self) -> AsyncTransport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def send(self, req: ApiRequest) -> SparkResponse:
+        resp, url, rid = await self._exchange(req, stream=False)
+        return self._finish(req, url, resp, rid)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, req: ApiRequest) -> AsyncIterator[httpx.Response]:
+        resp, url, rid = await self._exchange(req, stream=True)
+        try:
+            if resp.status_code >= 400:
+                self._raise_for_stream(req, url, resp, rid, await resp.aread())
+            yield resp
+        finally:
+            await resp.aclose()
+
+    async def access_token(self, *, force: bool = False) -> AccessToken:
+        oauth = self.settings.auth.oauth
+        if oauth is None:
+            raise SparkSdkError("this client does not use OAuth client credentials")
+        self._lock = self._lock or asyncio.Lock()
+        async with self._lock:  # concurrent requests share one token fetch
+            token = None if force else self._cached_token()
+            return token or self._keep_token(await self.fetch_token(oauth))
+
+    async def fetch_token(self, oauth: OAuth) -> AccessToken:
+        req = token_request(self.settings, oauth)
+        try:
+            return parse_token((await self.send(req)).data)
+        except SparkApiError as exc:
+            raise type(exc)(
+                f"failed to retrieve OAuth2 access token: {exc.message}",
+                status=exc.status,
+                request_id=exc.request_id,
+            ) from None
+
+    async def _exchange(self, req: ApiRequest, *, stream: bool) -> tuple[httpx.Response, str, str]:
+        url = req.url(self.settings.base_url.origin, self.settings.base_url.value)
+        rid = str(uuid.uuid4())
+        attempt, refreshed = 0, False
+        while True:
+            oauth = self._uses_oauth(req, url)
+            token = (
+                (await self.access_token(force=refreshed and self._token is None)).access_token
+                if oauth
+                else None
+            )
+            request = self._build(self.http, req, url, self._headers(req, url, rid, token))
+            started = time.perf_counter()
+            try:
+                resp = await self.http.send(request, stream=stream)
+            except httpx.HTTPError as exc:
+                self._log_attempt(req, url, type(exc).__name__, started, rid)
+                step = self._step(None, None, attempt, oauth, refreshed)
+                if step.kind == "fail":
+                    raise unreachable(exc, req.method, url, rid, self.settings.timeout) from None
+                self._log_retry(req, url, type(exc).__name__, step, attempt)
+                await self._sleep(step.delay)
+                attempt += 1
+                continue
+            self._log_attempt(req, url, resp.status_code, started, rid)
+            step = self._step(resp.status_code, resp.headers, attempt, oauth, refreshed)
+            if step.kind == "done":
+                return resp, url, rid
+            await resp.aclose()
+            if step.kind == "refresh":
+                self._token, refreshed = None, True
+            else:
+                self._log_retry(req, url, resp.status_code, step, attempt)
+                await self._sleep(step.delay)
+                attempt += 1
