@@ -391,8 +391,14 @@ def _formula_warnings(sheet: str, cell: Cell, parser: Any, known: Mapping[str, A
     except Exception:
         return [f"{where}: formula {text} cannot be parsed (structured references are unsupported)"]
     names = {t.name.upper() for t in tokens if type(t).__name__ == "Function"}
-    missing = sorted(n for n in names if n not in known and f"_XLFN.{n}" not in known)
+    missing = sorted(n for n in names if not _implemented(known, n) and not _implemented(known, f"_XLFN.{n}"))
     return [f"{where}: unsupported function {name} in {text}" for name in missing]
+
+
+def _implemented(known: Mapping[str, Any], name: str) -> bool:
+    """`get_functions()` is a defaultdict that fills unknown names with `not_implemented` when compiling."""
+    func = known.get(name)
+    return func is not None and getattr(func, "__name__", "") != "not_implemented"
 
 
 class Model:
@@ -567,7 +573,7 @@ class Model:
         except (ValueError, TypeError):
             report.input_error(f, value)
             cell_value = to_cell_value(f.type, f.default)
-        if f.allowed is not None and value not in f.allowed and cell_value not in f.allowed:
+        if f.validation == "static" and f.allowed and value not in f.allowed and cell_value not in f.allowed:
             report.warn(f.source_path, f"Input '{f.name}': {value!r} is not one of {list(f.allowed)}")
         return {(f.sheet, f.address): cell_value}
 

@@ -29,6 +29,8 @@ RATE_TABLE = [
 PLANS = ("Basic", "Standard", "Premium")
 SMOKER_LOADING = 1.5
 POLICY_FEE = 25
+TERMS = (5, 10, 15, 20, 25, 30)
+MAX_AGE_AT_END = 75
 
 
 def name(book: Workbook, label: str, sheet: str, ref: str) -> None:
@@ -77,9 +79,10 @@ def quote() -> Workbook:
     rates["F1"] = "plans"
     for i, plan in enumerate(PLANS, start=2):
         rates[f"F{i}"] = plan
-    rates["H1"] = "terms"
-    for i, term in enumerate((5, 10, 15, 20, 25, 30), start=2):
+    rates["H1"], rates["I1"] = "terms", "terms_for_age"
+    for i, term in enumerate(TERMS, start=2):  # a term is offered while age + term <= MAX_AGE_AT_END
         rates[f"H{i}"] = term
+        rates[f"I{i}"] = f'=IF(Quote!$B$2+H{i}<={MAX_AGE_AT_END},H{i},"")'
     last = len(RATE_TABLE) + 1
 
     ws["A1"] = "Inputs"
@@ -92,7 +95,7 @@ def quote() -> Workbook:
 
     smoker = DataValidation(type="list", formula1='"Yes,No"', allow_blank=False)
     plan = DataValidation(type="list", formula1="Rates!$F$2:$F$4", allow_blank=False)
-    term = DataValidation(type="list", formula1="Rates!$H$2:$H$7", allow_blank=False)
+    term = DataValidation(type="list", formula1=f"Rates!$I$2:$I${len(TERMS) + 1}", allow_blank=False)
     age = DataValidation(type="whole", operator="between", formula1="18", formula2="70")
     for dv, cell in ((smoker, "B4"), (plan, "B7"), (term, "B5"), (age, "B2")):
         ws.add_data_validation(dv)
