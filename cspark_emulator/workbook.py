@@ -132,6 +132,8 @@ def _to_json(value: Any) -> Any:
         return value
     if isinstance(value, dt.datetime | dt.date):
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return "#NUM!"  # NaN and infinities are not JSON; Excel shows #NUM! for them
     if isinstance(value, int | float):
         return _plain_number(float(value)) if isinstance(value, float) else value
     if hasattr(value, "item"):  # numpy scalar
@@ -239,6 +241,7 @@ def _open_workbook(content: bytes, filename: str) -> Workbook:
 
 def _named_ranges(book: Workbook) -> Iterable[tuple[str, str, str]]:
     """(name, sheet, address) for every workbook- or sheet-level defined name pointing at cells."""
+    titles = {ws.title.lower(): ws.title for ws in book.worksheets}
     scopes = [book.defined_names, *(ws.defined_names for ws in book.worksheets)]
     for names in scopes:
         for defn in names.values():
@@ -247,7 +250,8 @@ def _named_ranges(book: Workbook) -> Iterable[tuple[str, str, str]]:
             except Exception:  # a name holding a constant or a formula: not an input/output cell
                 continue
             for sheet, ref in destinations[:1]:
-                yield defn.name, sheet, ref.replace("$", "")
+                if sheet.lower() in titles:  # Excel matches sheet names case-insensitively
+                    yield defn.name, titles[sheet.lower()], ref.replace("$", "")
 
 
 def _is_range(address: str) -> bool:
@@ -417,7 +421,6 @@ class Model:
         self._engine = _compile(content)
         self._lock = threading.Lock()
         self._book_cells = {(ws.title, c.coordinate): c for ws in book.worksheets for row in ws for c in row}
-        self._sheets = {ws.title.lower(): ws.title for ws in book.worksheets}
         baseline = self._calculate({}, [_engine_key(s, c) for _, s, a in ins for c in _flat(a)])
         self._validation_rules: dict[str, _Validation] = {}
         inputs = tuple(self._input_field(book, name, sheet, addr, baseline) for name, sheet, addr in ins)
@@ -659,7 +662,12 @@ class Model:
         return Execution(outputs, report.warnings, report.errors, elapsed)
 
     def validate(self, inputs: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-        """spark-api.md §6.14 entries per input. "static" lists use the defaults; "dynamic" the inputs."""
+        """spark-api.md §6.14 entries, one per input.
+
+        `kind` "dynamic" evaluates the workbook's list validations with these inputs merged over the
+        defaults; anything else ("static", or Spark's wire name "default_values") uses the defaults.
+        Each entry's own `validation_type` says whether its list depends on other inputs.
+        """
         cells = self._cell_inputs(inputs, _Report()) if kind == "dynamic" else {}
         return {f.name: self._validation_entry(f, cells) for f in self.schema.inputs}
 

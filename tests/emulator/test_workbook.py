@@ -389,3 +389,15 @@ def test_load_model_compiles_each_distinct_content_once() -> None:
     assert load_model(bytes(content)) is found[0]
     assert load_model(_book(_tables)) is not found[0]
     assert found[0].execute({"a": 1}).outputs == {"b": 2}
+
+
+def test_names_on_sheets_with_spaces_and_any_prefix_case() -> None:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "My Inputs"
+    ws["A1"], ws["A2"] = 4, "=A1*A1"
+    book.defined_names["xinput_side"] = DefinedName("xinput_side", attr_text="'my inputs'!$A$1")
+    _name(book, "XOUTPUT_area", "$A$2", sheet="My Inputs")
+    model = Model.load(_save(book))
+    assert [(f.name, f.sheet, f.address) for f in model.schema.inputs] == [("side", "My Inputs", "A1")]
+    assert model.execute({"side": 5}).outputs == {"area": 25}
