@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import importlib.util
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,18 @@ def test_portfolio_with_other_policies(portfolio: Model, count: int) -> None:
     result = portfolio.execute({"policies": policies})
     assert result.outputs == expected_portfolio(policies)
     assert result.errors == [] and result.warnings == []
+
+
+def test_committed_samples_match_the_generator(tmp_path: Path) -> None:
+    """scripts/make_samples.py is the source of truth: regenerate and compare schema and results."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "make_samples.py"
+    spec = importlib.util.spec_from_file_location("make_samples", script)
+    assert spec is not None and spec.loader is not None
+    make_samples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_samples)
+    make_samples.main(tmp_path)
+    for relative in ("my-folder/my-service.xlsx", "pricing/quote.xlsx", "pricing/portfolio.xlsx"):
+        fresh, committed = load_model((tmp_path / relative).read_bytes()), sample(relative)
+        assert fresh.schema == committed.schema, relative
+        assert fresh.stats == committed.stats, relative
+        assert fresh.execute({}).outputs == committed.execute({}).outputs, relative
