@@ -1,0 +1,1 @@
+"""cspark_cli: the `cspark` command line. Deliberately import-free, so `cspark --version` stays fast."""

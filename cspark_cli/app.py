@@ -1,0 +1,158 @@
+"""The root Typer app: global options, lazily loaded command groups, and the one place errors become
+exit codes. Reached through `cspark_cli.main` (`run()`, `app`); the registry of groups is `main.COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from typing import Any
+
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from cspark._version import __version__
+
+from .context import AppContext, GlobalOptions
+from .exit_codes import describe
+from .main import COMMANDS
+from .options import DebugOpt, NoColorOpt, ProfileOpt, QuietOpt, VerboseOpt, complete_output
+from .output import Output
+
+__all__ = ["LazyGroup", "app", "load_group"]
+
+_CLICK_ERRORS: tuple[type[BaseException], ...] = (
+    typer.Exit,
+    typer.Abort,
+    typer.BadParameter.__mro__[2],  # click's ClickException (Typer vendors click and does not export it)
+    BrokenPipeError,  # `cspark ... | head`: Typer's main loop quiets it
+)
+
+
+def load_group(name: str) -> typer.Typer:
+    """Import a registered group's module and return its Typer app."""
+    module = importlib.import_module(f"cspark_cli.commands.{name.replace('-', '_')}")
+    group: typer.Typer = module.app
+    return group
+
+
+class LazyGroup(TyperGroup):
+    """The root group. Registered groups are listed from `COMMANDS` (help and completion of names need no
+    import) and imported when a command in them runs. Exceptions from commands are reported here, once."""
+
+    registry: dict[str, str] = COMMANDS
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._listing = False
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return sorted({*self.commands, *self.registry})
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in self.registry:
+            return None
+        if self._listing:  # a name and a line of help are enough; do not import the group
+            return TyperCommand(
+                name=cmd_name, help=self.registry[cmd_name], short_help=self.registry[cmd_name]
+            )
+        command = typer.main.get_group(load_group(cmd_name))  # no per-group completion options
+        command.name = cmd_name
+        command.help = command.help or self.registry[cmd_name]
+        self.commands[cmd_name] = command
+        return command
+
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: typer.Context, incomplete: str) -> Any:
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
+        try:
+            return self._click_resolve_command(ctx, args)
+        except typer.BadParameter.__mro__[1] as exc:  # click's UsageError: suggest a registered name
+            matches = difflib.get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches:
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _CLICK_ERRORS:
+            raise
+        except (Exception, KeyboardInterrupt) as exc:
+            raise typer.Exit(report(ctx, exc)) from None
+
+
+def report(ctx: typer.Context, exc: BaseException) -> int:
+    """Print one line (and maybe a hint) for an exception, the traceback too with --debug; return the code."""
+    cli = ctx.obj if isinstance(ctx.obj, AppContext) else None
+    out = cli.out if cli is not None else Output()
+    failure = describe(exc)
+    if cli is not None and cli.options.debug:
+        out.traceback(exc)
+    out.error(failure.message, failure.hint)
+    return int(failure.code)
+
+
+app = typer.Typer(
+    name="cspark",
+    cls=LazyGroup,
+    help="Work with Coherent Spark from the command line: folders, services, batches, logs and more.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cspark {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: ProfileOpt = None,
+    output: str | None = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="Output format: table, json or csv (default: CSPARK_OUTPUT, the profile's, then table).",
+        autocompletion=complete_output,
+        show_default=False,
+    ),
+    no_color: NoColorOpt = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Work with Coherent Spark from the command line: folders, services, batches, logs and more.
+
+    Settings come from flags, then CSPARK_* environment variables, then the profile (`cspark auth login`).
+    """
+    options = GlobalOptions(
+        profile=profile, output=output, no_color=no_color, quiet=quiet, verbose=verbose, debug=debug
+    )
+    if isinstance(ctx.obj, AppContext):  # a test's context: keep its client and prompter, take the flags
+        ctx.obj.apply(options)
+    else:
+        ctx.obj = AppContext(options)
+    ctx.call_on_close(ctx.obj.close)

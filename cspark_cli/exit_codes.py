@@ -1,0 +1,115 @@
+"""Exit codes, and the one mapping from an exception to its code, message and hint.
+
+Importing this module is cheap: the SDK's error classes are looked up only when an error is being reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+__all__ = ["CliError", "ExitCode", "Failure", "SetupError", "describe", "exit_code_for"]
+
+
+class ExitCode(IntEnum):
+    """Documented exit codes (README, STYLE.md). Scripts rely on them: never renumber."""
+
+    OK = 0
+    UNEXPECTED = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    AUTH = 4
+    REJECTED = 5
+    UNAVAILABLE = 6
+    JOB_FAILED = 7
+    INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """An error the CLI itself raises (not the SDK): a message, an exit code and an optional hint."""
+
+    exit_code: ExitCode = ExitCode.UNEXPECTED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class SetupError(CliError):
+    """Missing or broken configuration: no profile, an unreadable config file, incomplete credentials."""
+
+    exit_code = ExitCode.AUTH
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What the root reports for an exception: one line, maybe a hint, and the exit code."""
+
+    code: ExitCode
+    message: str
+    hint: str | None = None
+
+
+_LOGIN_HINT = "run `cspark auth login`, or set CSPARK_BASE_URL and CSPARK_API_KEY"
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The exit code for an exception that reached the root."""
+    return describe(exc).code
+
+
+def describe(exc: BaseException) -> Failure:
+    """Map any exception to what the user sees. Pure: nothing is printed here."""
+    if isinstance(exc, KeyboardInterrupt):
+        return Failure(ExitCode.INTERRUPTED, "interrupted")
+    if isinstance(exc, CliError):
+        return Failure(exc.exit_code, exc.message, exc.hint)
+    spark = _describe_spark(exc)
+    if spark is not None:
+        return spark
+    return Failure(
+        ExitCode.UNEXPECTED,
+        f"unexpected error: {type(exc).__name__}: {exc}",
+        "this is a bug in cspark; run again with --debug for the traceback",
+    )
+
+
+def _describe_spark(exc: BaseException) -> Failure | None:
+    import sys
+
+    if "cspark_core" not in sys.modules:  # no SDK loaded, so this cannot be one of its errors
+        return None
+    from cspark_core import errors as e
+
+    if not isinstance(exc, e.SparkError):
+        return None
+    if isinstance(exc, e.SparkSdkError):
+        return Failure(ExitCode.AUTH, exc.message, _LOGIN_HINT)
+    assert isinstance(exc, e.SparkApiError)
+    message = _api_message(exc)
+    if isinstance(exc, e.JobFailedError):  # before the status checks: a job error may carry any status
+        return Failure(ExitCode.JOB_FAILED, message)
+    if isinstance(exc, e.NotFoundError):
+        return Failure(ExitCode.NOT_FOUND, message)
+    if isinstance(exc, (e.UnauthorizedError, e.ForbiddenError)):
+        return Failure(ExitCode.AUTH, message, "check the profile's credentials: `cspark auth status`")
+    if isinstance(exc, (e.BadRequestError, e.ConflictError)):
+        return Failure(ExitCode.REJECTED, message)
+    return Failure(ExitCode.UNAVAILABLE, message, _unavailable_hint(exc))
+
+
+def _api_message(exc: object) -> str:
+    status = getattr(exc, "status", None)
+    request_id = getattr(exc, "request_id", None)
+    details = [f"HTTP {status}"] if status is not None else []
+    if request_id:
+        details.append(f"request id {request_id}")
+    text = str(exc)
+    return f"{text} ({', '.join(details)})" if details else text
+
+
+def _unavailable_hint(exc: object) -> str:
+    if getattr(exc, "status", None) is None:
+        return "is the base URL right and Spark reachable? `cspark auth status` checks"
+    return "Spark is failing or busy; try again later"

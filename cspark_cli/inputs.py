@@ -1,0 +1,190 @@
+"""The one parser for inputs given on the command line, and the records reader for batch-like commands.
+
+Inputs: each entry is `key=value` (the value typed: a JSON number, `true`, `false` or `null` becomes that
+value, anything else stays a string), `key:=<json>` (raw JSON), a JSON object, `@file.json`, or `-` (a JSON
+object on stdin). Entries merge left to right. Anything malformed is a usage error naming the flag.
+
+Records: `.jsonl` (one object per line), `.json` (an array of objects), `.csv` (a header row; values typed
+like `key=value` values); `-` reads stdin and sniffs which of the three it is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import typer
+
+__all__ = ["RecordFormat", "infer_value", "parse_inputs", "parse_json_option", "read_records"]
+
+RecordFormat = Literal["jsonl", "json", "csv"]
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_EXTENSIONS: dict[str, RecordFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
+_FORMS = "key=value, key:=<json>, a JSON object, @file.json or -"
+
+
+def infer_value(text: str) -> Any:
+    """`42` -> 42, `1.5` -> 1.5, `true`/`false`/`null` -> JSON literals; everything else stays a string.
+
+    Only JSON spellings count, so `007`, `1_000`, `NaN` and `True` stay strings.
+    """
+    if text in _LITERALS:
+        return _LITERALS[text]
+    match = _NUMBER.fullmatch(text)
+    if not match:
+        return text
+    if match.group(1) is None and match.group(2) is None:
+        return int(text)
+    number = float(text)
+    return number if math.isfinite(number) else text
+
+
+def _bad(flag: str, message: str) -> typer.BadParameter:
+    return typer.BadParameter(message, param_hint=f"'{flag}'")
+
+
+def _where(index: int, total: int) -> str:
+    return f" (entry {index})" if total > 1 else ""
+
+
+def _load_json(text: str, flag: str, origin: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _bad(
+            flag, f"{origin} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def _read_text(path: str, flag: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise _bad(flag, f"cannot read {path!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise _bad(flag, f"{path!r} is not UTF-8 text") from None
+
+
+def parse_json_option(flag: str, raw: str) -> Any:
+    """Parse one JSON-valued option (any JSON value), failing as a usage error that names the flag."""
+    return _load_json(raw, flag, repr(_clip(raw)))
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _object(value: Any, flag: str, origin: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _bad(flag, f"{origin} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _parse_entry(entry: str, flag: str, where: str, stdin: IO[str]) -> dict[str, Any]:
+    if entry == "-":
+        return _object(_load_json(stdin.read(), flag, f"stdin{where}"), flag, f"stdin{where}")
+    if entry.startswith("@"):
+        origin = f"{entry[1:]!r}{where}"
+        return _object(_load_json(_read_text(entry[1:], flag), flag, origin), flag, origin)
+    if entry.lstrip().startswith("{"):
+        origin = f"{_clip(entry)!r}{where}"
+        return _object(_load_json(entry, flag, origin), flag, origin)
+    key, sep, value = entry.partition("=")
+    if not sep or not key or key == ":":
+        raise _bad(flag, f"{_clip(entry)!r}{where} is not one of {_FORMS}")
+    if key.endswith(":"):
+        return {key[:-1]: _load_json(value, flag, f"the JSON value of {key[:-1]!r}{where}")}
+    return {key: infer_value(value)}
+
+
+def parse_inputs(
+    entries: Sequence[str] | str | None, *, flag: str = "--inputs", stdin: IO[str] | None = None
+) -> dict[str, Any]:
+    """Merge the entries of one inputs flag into a dict (later entries win)."""
+    if entries is None:
+        return {}
+    items = [entries] if isinstance(entries, str) else list(entries)
+    if items.count("-") > 1:
+        raise _bad(flag, "stdin ('-') can be read only once")
+    merged: dict[str, Any] = {}
+    for index, entry in enumerate(items, start=1):
+        merged.update(_parse_entry(entry, flag, _where(index, len(items)), stdin or sys.stdin))
+    return merged
+
+
+# -- records ----------
+def read_records(
+    source: str, *, flag: str = "--file", format: RecordFormat | None = None, stdin: IO[str] | None = None
+) -> list[dict[str, Any]]:
+    """Read records (JSON objects) from a file or `-`; the format comes from the extension unless given."""
+    if source == "-":
+        text = (stdin or sys.stdin).read()
+        fmt = format or _sniff(text)
+        origin = "stdin"
+    else:
+        fmt = format or _format_of(source, flag)
+        text = _read_text(source, flag)
+        origin = repr(source)
+    readers = {"jsonl": _read_jsonl, "json": _read_json_array, "csv": _read_csv}
+    return readers[fmt](text, flag, origin)
+
+
+def _format_of(path: str, flag: str) -> RecordFormat:
+    fmt = _EXTENSIONS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise _bad(flag, f"cannot tell the format of {path!r}: use a .jsonl, .json or .csv file")
+    return fmt
+
+
+def _sniff(text: str) -> RecordFormat:
+    start = text.lstrip()[:1]
+    if start == "[":
+        return "json"
+    return "jsonl" if start == "{" else "csv"
+
+
+def _read_jsonl(text: str, flag: str, origin: str) -> list[dict[str, Any]]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            where = f"line {number} of {origin}"
+            records.append(_object(_load_json(line, flag, where), flag, where))
+    return records
+
+
+def _read_json_array(text: str, flag: str, origin: str) -> list[dict[str, Any]]:
+    data = _load_json(text, flag, origin)
+    if isinstance(data, dict):
+        return [data]
+    if not isinstance(data, list):
+        raise _bad(flag, f"{origin} must hold a JSON array of objects, got {type(data).__name__}")
+    return [_object(item, flag, f"record {i} of {origin}") for i, item in enumerate(data, start=1)]
+
+
+def _read_csv(text: str, flag: str, origin: str) -> list[dict[str, Any]]:
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return []
+        if any(not name for name in header) or len(set(header)) != len(header):
+            raise _bad(flag, f"the header row of {origin} has a blank or repeated column name")
+        records = []
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                line = reader.line_num
+                raise _bad(flag, f"line {line} of {origin} has {len(row)} values for {len(header)} columns")
+            records.append({name: infer_value(value) for name, value in zip(header, row, strict=True)})
+        return records
+    except csv.Error as exc:
+        raise _bad(flag, f"{origin} is not valid CSV: {exc}") from None

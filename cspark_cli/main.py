@@ -1,0 +1,49 @@
+"""Entry point of the `cspark` executable, and the registry of command groups.
+
+Adding an API area is one line in `COMMANDS`: its name (the module `cspark_cli.commands.<name>`, with `-` as
+`_`, must define a Typer `app`) and its one-line help. Groups are imported only when used, so
+`cspark --help` lists them without importing them (or httpx, or the SDK). The Typer app itself lives in
+`cspark_cli.app`; `cspark_cli.main.app` is the same object, built on first access.
+
+`cspark --version` takes a fast path that does not import Typer at all.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import typer
+
+    app: typer.Typer
+
+__all__ = ["COMMANDS", "app", "run"]
+
+# name -> one-line help (shown by `cspark --help` without importing the module)
+COMMANDS: dict[str, str] = {
+    "auth": "Log in to Spark, and check, print or remove credentials.",
+    "profiles": "List, show, switch and remove saved profiles.",
+}
+
+_VERSION_FLAGS = (["--version"],)
+
+
+def run() -> None:
+    """The console script: `cspark ...`."""
+    if sys.argv[1:] in _VERSION_FLAGS:
+        from cspark._version import __version__
+
+        sys.stdout.write(f"cspark {__version__}\n")
+        return
+    from .app import app as root
+
+    root(prog_name="cspark")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from .app import app as root
+
+        return root
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,120 @@
+"""Shared option and argument types (`Annotated`), so every command spells them the same way.
+
+```python
+@app.command("delete")
+def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False) -> None: ...
+```
+`OutputOpt` may be added to any command so `-o json` also works after the command name; it takes effect
+through a callback and is not passed to the function (declare it as `_output: OutputOpt = None`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from .output import FORMATS
+
+__all__ = [
+    "DebugOpt",
+    "InputsOpt",
+    "LocatorArg",
+    "NoColorOpt",
+    "OutputOpt",
+    "ProfileOpt",
+    "QuietOpt",
+    "RecordsFileOpt",
+    "VerboseOpt",
+    "YesOpt",
+    "complete_output",
+    "complete_profiles",
+]
+
+
+def complete_profiles(incomplete: str) -> list[str]:
+    """Profile names for shell completion (never fails: completion must stay quiet)."""
+    from .profiles import ProfileStore, config_dir
+
+    try:
+        names = ProfileStore(config_dir(os.environ)).load().profiles
+    except Exception:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
+def complete_output(incomplete: str) -> list[str]:
+    return [f for f in FORMATS if f.startswith(incomplete)]
+
+
+def _apply_output(ctx: typer.Context, value: str | None) -> str | None:
+    """Callback of a command-level `-o`: switch the run's Output to that format."""
+    if value is None or ctx.resilient_parsing:
+        return value
+    from .context import AppContext, resolve_output_format
+
+    cli = ctx.find_object(AppContext)
+    if cli is not None:
+        cli.out.format = resolve_output_format(value, {}, None)
+    return value
+
+
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-p",
+        "--profile",
+        help="Profile to use (default: CSPARK_PROFILE, then the default profile).",
+        autocompletion=complete_profiles,
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-o",
+        "--output",
+        help="Output format: table, json or csv (default: CSPARK_OUTPUT, the profile's, then table).",
+        autocompletion=complete_output,
+        callback=_apply_output,
+        expose_value=False,
+        show_default=False,
+    ),
+]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colours (also NO_COLOR).")]
+QuietOpt = Annotated[bool, typer.Option("-q", "--quiet", help="Print data and errors only.")]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("-v", "--verbose", help="Log each HTTP request and its status on stderr (secrets masked)."),
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback when a command fails.")]
+YesOpt = Annotated[
+    bool, typer.Option("-y", "--yes", help="Do not ask for confirmation (required without a terminal).")
+]
+LocatorArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="LOCATOR",
+        help="A service: folder/service[version], service/<id> or version/<id>.",
+        show_default=False,
+    ),
+]
+InputsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--inputs",
+        metavar="INPUT",
+        help="Inputs: key=value (typed), key:=<json>, a JSON object, @file.json or - for stdin. Repeatable.",
+        show_default=False,
+    ),
+]
+RecordsFileOpt = Annotated[
+    str,
+    typer.Option(
+        "--file",
+        metavar="PATH",
+        help="Records: a .jsonl, .json (array) or .csv file, or - for stdin.",
+        show_default=False,
+    ),
+]
