@@ -1,0 +1,67 @@
+"""``python -m cspark_emulator``: run the emulator in the foreground; the first stdout line is JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .jobs import SPEEDS
+from .server import Options, banner, bind, build_runtime, make_server, origin_of
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    env = os.environ
+    parser = argparse.ArgumentParser(
+        prog="python -m cspark_emulator", description="Run a local Spark emulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
+    parser.add_argument("--tenant", default="local", help="tenant name served (default: local)")
+    parser.add_argument("--data", type=Path, help="persist state in this directory (SQLite + workbooks)")
+    parser.add_argument("--seed", type=Path, help="publish DIR/<folder>/<service>.xlsx at start and on reset")
+    parser.add_argument("--samples", action="store_true", help="publish the bundled sample workbooks")
+    parser.add_argument("--token-ttl", type=float, default=3600.0, help="bearer token lifetime in seconds")
+    parser.add_argument("--speed", choices=SPEEDS, default="instant", help="job speed (default: instant)")
+    parser.add_argument("--api-key", default=env.get("CSPARK_EMULATOR_API_KEY"))
+    parser.add_argument("--client-id", default=env.get("CSPARK_EMULATOR_CLIENT_ID"))
+    parser.add_argument("--client-secret", default=env.get("CSPARK_EMULATOR_CLIENT_SECRET"))
+    args = parser.parse_args(argv)
+    if args.seed is not None and not args.seed.is_dir():
+        parser.error(f"--seed {args.seed} is not a directory")
+    return Options(
+        tenant=args.tenant,
+        host=args.host,
+        port=args.port,
+        data=args.data,
+        seed=args.seed,
+        samples=args.samples,
+        token_ttl=args.token_ttl,
+        api_key=args.api_key,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        speed=args.speed,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    sock = bind(options.host, options.port)
+    origin = origin_of(sock, options.host)
+    rt = build_runtime(options, origin)
+    sys.stdout.write(json.dumps(banner(rt, origin)) + "\n")
+    sys.stdout.flush()
+    server = make_server(rt)
+    try:
+        server.run(sockets=[sock])  # uvicorn handles SIGINT/SIGTERM and shuts down cleanly
+    finally:
+        rt.batches.stop()
+        if rt.state.store:
+            rt.state.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

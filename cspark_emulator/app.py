@@ -1,0 +1,411 @@
+"""The request pipeline: faults -> route -> auth -> handler -> Spark-shaped reply.
+
+Routing is done here rather than by Starlette's router because Spark's paths need things Starlette does not
+give: case-insensitive matching (v1), per-segment percent-decoding of the *raw* path (§1.6), and one place
+that knows each route's auth rule and error envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import ipaddress
+import json
+import re
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from .batches import Batches
+from .files import Files
+from .models import ApiError, bad_request, iso_ms
+from .security import Credentials, TokenIssuer
+from .state import State
+
+Handler = Callable[["Ctx"], Awaitable[Response]]
+PARAM = re.compile(r"\{(\w+)(:path)?\}")
+FAULT_KINDS = ("429", "500", "503", "stall", "drop")
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "api_key" | "bearer" | "anonymous"
+    name: str
+
+
+ANONYMOUS = Principal("anonymous", "anonymous")
+
+
+@dataclass
+class Route:
+    method: str
+    pattern: str
+    handler: Handler
+    auth: str = "tenant"  # tenant | public | v1 | bearer | none | admin
+    family: str = "v3"  # v3 | v1 | v4 | plain: the error envelope to use
+    regex: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts, last = [], 0
+        for match in PARAM.finditer(self.pattern):
+            parts.append(re.escape(self.pattern[last : match.start()]))
+            parts.append(f"(?P<{match[1]}>.+)" if match[2] else f"(?P<{match[1]}>[^/]*)")
+            last = match.end()
+        parts.append(re.escape(self.pattern[last:]))
+        self.regex = re.compile("^" + "".join(parts) + "/?$", re.IGNORECASE)
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.pattern}"
+
+
+@dataclass
+class Fault:
+    kind: str
+    count: int
+    path: str | None = None
+    seconds: float = 5.0
+    retry_after: float | None = None
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+        self.injected = 0
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.path is None or fault.path in path:
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self._faults.remove(fault)
+                    self.injected += 1
+                    return fault
+        return None
+
+
+@dataclass
+class Runtime:
+    """Everything a handler may need; one per running emulator."""
+
+    tenant: str
+    credentials: Credentials
+    tokens: TokenIssuer
+    state: State
+    files: Files
+    batches: Batches
+    seed: Path | None = None
+    samples: bool = False
+    faults: Faults = field(default_factory=Faults)
+    counts: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+
+    def reseed(self, skip_existing: bool = False) -> list[str]:
+        published = []
+        if self.samples:
+            published += self.state.seed(Path(__file__).parent / "samples", skip_existing)
+        if self.seed:
+            published += self.state.seed(self.seed, skip_existing)
+        return published
+
+    def reset(self) -> list[str]:
+        self.batches.reset()
+        self.state.reset()
+        self.faults.clear()
+        return self.reseed()
+
+
+class Ctx:
+    """One request as handlers see it."""
+
+    def __init__(self, request: Request, params: dict[str, str], rt: Runtime, principal: Principal) -> None:
+        self.request = request
+        self.params = params
+        self.rt = rt
+        self.principal = principal
+        self._body: bytes | None = None
+
+    @property
+    def state(self) -> State:
+        return self.rt.state
+
+    @property
+    def origin(self) -> str:
+        return str(self.request.base_url).rstrip("/")
+
+    def url(self, path: str) -> str:
+        return f"{self.origin}{path}"
+
+    def base(self) -> str:
+        return f"{self.origin}/{self.rt.tenant}"
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        return self.request.query_params.get(name, default)
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name)
+
+    async def raw(self) -> bytes:
+        """The request body, decompressed per ``Content-Encoding`` (§6.5)."""
+        if self._body is None:
+            self._body = decompress(await self.request.body(), self.header("content-encoding"))
+        return self._body
+
+    async def json(self) -> Any:
+        """The JSON body; empty bodies and the literal ``null`` (TS) are ``None``."""
+        body = await self.raw()
+        if not body.strip():
+            return None
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise bad_request(f"the request body is not valid JSON: {exc}") from exc
+
+    async def json_object(self, what: str = "request body") -> dict[str, Any]:
+        body = await self.json()
+        if body is None:
+            return {}
+        if not isinstance(body, dict):
+            raise bad_request(f"the {what} must be a JSON object")
+        return body
+
+    async def form(self) -> FormData:
+        try:
+            return await self.request.form()
+        except Exception as exc:
+            raise bad_request(f"the form could not be read: {exc}") from exc
+
+
+def decompress(body: bytes, encoding: str | None) -> bytes:
+    encoding = (encoding or "").strip().lower()
+    if not body or encoding in ("", "identity"):
+        return body
+    try:
+        if encoding == "gzip":
+            return gzip.decompress(body)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:
+                return zlib.decompress(body, -zlib.MAX_WBITS)
+    except (OSError, zlib.error, EOFError) as exc:
+        raise bad_request(f"the body could not be decompressed as {encoding}: {exc}") from exc
+    raise ApiError(
+        415, f"Content-Encoding {encoding!r} is not supported (use gzip or deflate)", "UNSUPPORTED"
+    )
+
+
+# ---------------------------------------------------------------------- replies
+
+
+def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def v3_reply(data: Any, meta: dict[str, Any] | None = None, status: str | None = "Success") -> Response:
+    return json_reply(
+        {
+            "status": status,
+            "response_data": data,
+            "response_meta": {**(meta or {}), "system": "SPARK", "request_timestamp": iso_ms()},
+            "error": None,
+        }
+    )
+
+
+def v1_reply(data: Any, **extra: Any) -> Response:
+    return json_reply({"status": "Success", "message": None, "errorCode": None, "data": data, **extra})
+
+
+def error_reply(family: str, status: int, message: str, code: str) -> Response:
+    headers = {"www-authenticate": "Bearer"} if status == 401 else None
+    if family == "v1":
+        body: dict[str, Any] = {"status": "Error", "message": message, "errorCode": code, "data": None}
+    elif family == "plain":
+        body = {"error": code.lower(), "error_description": message}
+    else:
+        body = {"status": "Error", "response_data": None, "error": {"message": message, "code": code}}
+    return json_reply(body, status, headers)
+
+
+def file_reply(content: bytes, filename: str, content_type: str) -> Response:
+    safe = filename.replace('"', "")
+    disposition = f'attachment; filename="{safe}"'
+    return Response(content, media_type=content_type, headers={"content-disposition": disposition})
+
+
+# ---------------------------------------------------------------------- auth
+
+
+def is_loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host in ("localhost", "testclient")
+
+
+def authenticate(route: Route, request: Request, params: dict[str, str], rt: Runtime) -> Principal:
+    if route.auth == "none":
+        return ANONYMOUS
+    if route.auth == "admin":
+        if not is_loopback(request):
+            raise ApiError(403, "emulator controls are only served on loopback", "FORBIDDEN")
+        return ANONYMOUS
+    tenant = params.get("tenant")
+    if tenant is not None and tenant.casefold() != rt.tenant.casefold():
+        raise ApiError(401, f"tenant {tenant!r} is not served here", "UNAUTHORIZED")
+    if route.auth == "public":
+        return ANONYMOUS
+    header_tenant = request.headers.get("x-tenant-name")
+    if header_tenant and header_tenant.casefold() != rt.tenant.casefold():
+        raise ApiError(401, "x-tenant-name does not match this tenant", "UNAUTHORIZED")
+    bearer = _bearer(request.headers.get("authorization"))
+    if bearer and rt.tokens.valid(bearer):
+        return Principal("bearer", rt.credentials.client_id)
+    if route.auth == "bearer":
+        raise ApiError(401, "this endpoint accepts bearer tokens only", "UNAUTHORIZED")
+    key = request.headers.get("x-synthetic-key")
+    if key and key == rt.credentials.api_key:
+        if not header_tenant:
+            raise ApiError(401, "x-tenant-name is required with an API key", "UNAUTHORIZED")
+        return Principal("api_key", "api-key")
+    raise ApiError(401, "access token is missing or invalid", "UNAUTHORIZED")
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    token = token.strip()
+    return token if token and token not in ("None", "undefined", "null") else None
+
+
+# ---------------------------------------------------------------------- the application
+
+
+class EmulatorApp:
+    """An ASGI app: faults first (so ``drop`` can act on the raw connection), then the routes."""
+
+    def __init__(self, rt: Runtime, routes: list[Route]) -> None:
+        self.rt = rt
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope.get("path", "")
+        if not path.startswith("/_emulator"):
+            fault = self.rt.faults.take(path)
+            if fault is not None:
+                if fault.kind == "drop":
+                    await _drop(send)
+                    return
+                if fault.kind == "stall":
+                    await asyncio.sleep(fault.seconds)
+                else:
+                    await _fault_reply(fault, scope)(scope, receive, send)
+                    return
+        response = await self.dispatch(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def dispatch(self, request: Request) -> Response:
+        raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+        path = raw_path.decode("latin-1").split("?", 1)[0]
+        route, params, allowed = self._match(request.method, path)
+        request_id = request.headers.get("x-request-id")
+        if route is None:
+            family = "v1" if "/api/v1/" in path.lower() else "v3"
+            status = 405 if allowed else 404
+            response = error_reply(family, status, f"no route for {request.method} {path}", "NOT_FOUND")
+        else:
+            self.rt.counts[route.name] += 1
+            response = await self._run(route, request, params)
+        if request_id:
+            response.headers["x-request-id"] = request_id
+        self.rt.statuses[response.status_code] += 1
+        return response
+
+    def _match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+        allowed = False
+        for route in self.routes:
+            match = route.regex.match(path)
+            if match is None:
+                continue
+            if route.method != method:
+                allowed = True
+                continue
+            params = {k: unquote(v) if k != "rest" else v for k, v in match.groupdict().items()}
+            return route, params, True
+        return None, {}, allowed
+
+    async def _run(self, route: Route, request: Request, params: dict[str, str]) -> Response:
+        try:
+            principal = authenticate(route, request, params, self.rt)
+            return await route.handler(Ctx(request, params, self.rt, principal))
+        except ApiError as exc:
+            return error_reply(route.family, exc.status, exc.message, exc.code)
+        except Exception as exc:  # a bug in the emulator or the engine: report it, don't hang up
+            return error_reply(route.family, 500, f"internal error: {type(exc).__name__}: {exc}", "INTERNAL")
+
+
+def _fault_reply(fault: Fault, scope: Scope) -> Response:
+    status = int(fault.kind)
+    family = "v1" if "/api/v1/" in scope.get("path", "").lower() else "v3"
+    response = error_reply(family, status, f"injected fault {status}", "INJECTED_FAULT")
+    if status == 429 and fault.retry_after is not None:
+        value = f"{fault.retry_after:g}"
+        response.headers["retry-after"] = value
+        response.headers["x-retry-after"] = value
+    return response
+
+
+async def _drop(send: Send) -> None:
+    """Close the connection without any response: abort the transport uvicorn's ``send`` belongs to."""
+    cycle = getattr(send, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("injected drop")
+    cycle.disconnected = True  # type: ignore[union-attr]
+    transport.abort()
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def build_app(rt: Runtime) -> EmulatorApp:
+    from .routes import all_routes
+
+    return EmulatorApp(rt, all_routes())

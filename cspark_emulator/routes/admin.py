@@ -1,0 +1,99 @@
+"""Test controls under ``/_emulator/`` (no auth, loopback only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.responses import Response
+
+from ..app import FAULT_KINDS, Ctx, Fault, Route, json_reply
+from ..jobs import SPEEDS
+from ..models import bad_request
+
+
+async def reset(ctx: Ctx) -> Response:
+    published = ctx.rt.reset()
+    return json_reply({"status": "ok", "published": published})
+
+
+async def seed(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    if body.get("samples") or not body.get("path"):
+        published = ctx.state.seed(Path(__file__).parent.parent / "samples")
+    else:
+        directory = Path(str(body["path"]))
+        if not directory.is_dir():
+            raise bad_request(f"{directory} is not a directory")
+        published = ctx.state.seed(directory)
+    return json_reply({"status": "ok", "published": published})
+
+
+async def speed(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    mode = body.get("mode")
+    if mode not in SPEEDS:
+        raise bad_request(f"mode must be one of {', '.join(SPEEDS)}")
+    ctx.state.jobs.speed = mode
+    return json_reply({"status": "ok", "mode": mode})
+
+
+async def faults(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    kind = str(body.get("kind", ""))
+    if kind not in FAULT_KINDS:
+        raise bad_request(f"kind must be one of {', '.join(FAULT_KINDS)}")
+    try:
+        count = int(body.get("count", 1))
+        seconds = float(body.get("seconds", 5.0))
+        retry_after = float(body["retry_after"]) if body.get("retry_after") is not None else None
+    except (TypeError, ValueError) as exc:
+        raise bad_request("count, seconds and retry_after must be numbers") from exc
+    if count < 1:
+        raise bad_request("count must be >= 1")
+    path = str(body["path"]) if body.get("path") else None
+    ctx.rt.faults.add(Fault(kind, count, path, seconds, retry_after))
+    return json_reply({"status": "ok"})
+
+
+async def clear_faults(ctx: Ctx) -> Response:
+    ctx.rt.faults.clear()
+    return json_reply({"status": "ok"})
+
+
+async def stats(ctx: Ctx) -> Response:
+    rt = ctx.rt
+    return json_reply(
+        {
+            "requests": dict(rt.counts),
+            "total_requests": sum(rt.counts.values()),
+            "statuses": {str(k): v for k, v in rt.statuses.items()},
+            "tokens_issued": rt.tokens.count,
+            "faults_injected": rt.faults.injected,
+            "speed": rt.state.jobs.speed,
+            "services": len(rt.state.services),
+            "call_logs": len(rt.state.logs),
+        }
+    )
+
+
+async def service_flags(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    service = ctx.state.set_flags(
+        ctx.params["folder"], ctx.params["service"], body.get("public"), body.get("proxy")
+    )
+    return json_reply({"status": "ok", "id": service.id, "public": service.public, "proxy": service.proxy})
+
+
+def _admin(method: str, path: str, handler) -> Route:  # type: ignore[no-untyped-def]
+    return Route(method, f"/_emulator/{path}", handler, "admin", "plain")
+
+
+ROUTES: list[Route] = [
+    _admin("POST", "reset", reset),
+    _admin("POST", "seed", seed),
+    _admin("POST", "speed", speed),
+    _admin("POST", "faults", faults),
+    _admin("DELETE", "faults", clear_faults),
+    _admin("GET", "stats", stats),
+    _admin("POST", "services/{folder}/{service}", service_flags),
+]

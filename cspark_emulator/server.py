@@ -1,0 +1,189 @@
+"""Running the emulator: a uvicorn server on a socket we bind ourselves (so port 0 works), either in the
+foreground (``python -m cspark_emulator``) or in a background thread (``Emulator``)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from .app import Runtime, build_app
+from .batches import Batches
+from .files import Files
+from .jobs import INSTANT
+from .security import Credentials, TokenIssuer
+from .state import State
+
+
+@dataclass(frozen=True)
+class Options:
+    tenant: str = "local"
+    host: str = "127.0.0.1"
+    port: int = 0
+    data: Path | None = None
+    seed: Path | None = None
+    samples: bool = False
+    token_ttl: float = 3600.0
+    api_key: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    speed: str = INSTANT
+
+
+def build_runtime(options: Options, origin: str) -> Runtime:
+    credentials = Credentials.generate(options.api_key, options.client_id, options.client_secret)
+    issuer = f"{origin}/auth/realms/{options.tenant}"
+    state = State(Files(), options.data)
+    state.jobs.speed = options.speed
+    batches = Batches(state)
+    rt = Runtime(
+        tenant=options.tenant,
+        credentials=credentials,
+        tokens=TokenIssuer(options.tenant, issuer, options.token_ttl),
+        state=state,
+        files=state.files,
+        batches=batches,
+        seed=options.seed,
+        samples=options.samples,
+    )
+    rt.reseed(skip_existing=True)
+    batches.start()
+    return rt
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def origin_of(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def make_server(rt: Runtime) -> uvicorn.Server:
+    config = uvicorn.Config(
+        build_app(rt),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        http="h11",
+        loop="asyncio",
+        timeout_graceful_shutdown=2,
+    )
+    return uvicorn.Server(config)
+
+
+def banner(rt: Runtime, origin: str) -> dict[str, Any]:
+    return {
+        "url": f"{origin}/{rt.tenant}",
+        "origin": origin,
+        "tenant": rt.tenant,
+        "api_key": rt.credentials.api_key,
+        "client_id": rt.credentials.client_id,
+        "client_secret": rt.credentials.client_secret,
+    }
+
+
+class Emulator:
+    """An emulator in a background thread, for tests and scripts.
+
+    >>> with Emulator(tenant="acme", samples=True) as emu:
+    ...     httpx.get(f"{emu.origin}/health")
+    """
+
+    def __init__(
+        self,
+        tenant: str = "local",
+        seed: str | Path | None = None,
+        samples: bool = False,
+        data: str | Path | None = None,
+        **options: Any,
+    ) -> None:
+        self.options = Options(
+            tenant=tenant,
+            seed=Path(seed) if seed else None,
+            samples=samples,
+            data=Path(data) if data else None,
+            **options,
+        )
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.rt: Runtime | None = None
+        self.origin = ""
+
+    def start(self) -> Emulator:
+        sock = bind(self.options.host, self.options.port)
+        self.origin = origin_of(sock, self.options.host)
+        self.rt = build_runtime(self.options, self.origin)
+        self._server = make_server(self.rt)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self.rt is not None:
+            self.rt.batches.stop()
+            if self.rt.state.store:
+                self.rt.state.store.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Clear all state, faults and job speed, then re-publish the start seed."""
+        runtime = self._runtime()
+        runtime.reset()
+        runtime.state.jobs.speed = self.options.speed
+
+    def _runtime(self) -> Runtime:
+        if self.rt is None:
+            raise RuntimeError("the emulator is not running")
+        return self.rt
+
+    @property
+    def tenant(self) -> str:
+        return self.options.tenant
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}/{self.tenant}"
+
+    @property
+    def api_key(self) -> str:
+        return self._runtime().credentials.api_key
+
+    @property
+    def client_id(self) -> str:
+        return self._runtime().credentials.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self._runtime().credentials.client_secret
+
+    def info(self) -> dict[str, Any]:
+        return banner(self._runtime(), self.origin)
