@@ -2,6 +2,7 @@
 
 from cspark._version import __version__
 
+from . import _httpx  # noqa: F401  (first: keeps httpx from importing its CLI)
 from .auth import AccessToken, Authorization, OAuth, TokenCache
 from .client import AsyncClient, Client
 from .errors import (
