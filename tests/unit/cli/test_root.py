@@ -73,7 +73,8 @@ try:
     run()
 except SystemExit:
     pass
-heavy = ["httpx", "cspark_core", "typer", "rich", *[m for m in sys.modules if m.startswith("cspark_cli.commands.")]]
+commands = [m for m in sys.modules if m.startswith("cspark_cli.commands.")]
+heavy = ["httpx", "cspark_core", "typer", "rich", *commands]
 print("LOADED", " ".join(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
 """
 
