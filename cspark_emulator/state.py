@@ -197,6 +197,10 @@ class State:
         self.documents[doc_id] = content
         return doc_id
 
+    def store_document(self, content: bytes) -> str:
+        with self.lock:
+            return self._put_document(content)
+
     def document(self, doc_id: str) -> bytes:
         with self.lock:
             content = self.documents.get(doc_id)
@@ -393,16 +397,16 @@ class State:
                 raise bad_request(f"the workbook failed to compile: {upload.error}")
             target = str(data.get("draft_service_name") or name)
             merged = {**upload.request_data, **{k: v for k, v in data.items() if v is not None}}
-            return self._add_version(folder, target, upload.original_id, upload.filename, merged)
+            return self.add_version(folder, target, upload.original_id, upload.filename, merged)
 
     def publish_direct(self, folder: str, name: str, content: bytes, filename: str, **data: Any) -> Version:
         """Compile and publish in one step (seeding, import)."""
         load_model(content, filename)
         with self.lock:
             doc_id = self._put_document(content)
-            return self._add_version(folder, name, doc_id, filename, data)[1]
+            return self.add_version(folder, name, doc_id, filename, data)[1]
 
-    def _add_version(
+    def add_version(
         self,
         folder: str,
         name: str,
@@ -473,7 +477,7 @@ class State:
                 "label": data.get("versionLabel") or data.get("label"),
                 "tags": data.get("tags"),
             }
-            _, version = self._add_version(
+            _, version = self.add_version(
                 service.folder, service.name, source.document_id, source.filename, merged
             )
             job = self.jobs.start("compilation")

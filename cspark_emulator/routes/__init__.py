@@ -6,18 +6,10 @@ from ..app import Route
 
 
 def all_routes() -> list[Route]:
-    from . import admin, auth, execute, folders, health, services
+    from . import admin, auth, batches, execute, folders, health, impex, logs, services, transforms, wasm
 
-    modules = [admin, health, auth, folders, execute, services]
-    optional = ["batches", "logs", "impex", "transforms", "wasm"]
-    for name in optional:
-        try:
-            modules.append(__import__(f"{__name__}.{name}", fromlist=["ROUTES"]))
-        except ModuleNotFoundError:
-            continue
-    routes: list[Route] = []
-    for module in modules:
-        routes.extend(module.ROUTES)
-    # Generic locator routes ({rest:path}) must come last so they never shadow specific ones.
+    modules = [admin, health, auth, folders, execute, services, logs, batches, impex, transforms, wasm]
+    routes = [route for module in modules for route in module.ROUTES]
+    # Generic locator routes ({rest:path}) go last so they never shadow specific ones (the sort is stable).
     routes.sort(key=lambda r: "{rest:path}" in r.pattern)
     return routes

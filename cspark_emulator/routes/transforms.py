@@ -1,0 +1,194 @@
+"""Transform documents (§7) and execute-with-transform (§6.17).
+
+The emulator does not evaluate JSONata or Node code. A stored document's ``transform_content`` is a JSON
+string with ``transform_type`` and ``target_api_version`` (``v3``/``v4``), and optionally:
+
+- ``input_body_transform``: an object mapping each input name to a dotted path in the request body,
+  e.g. ``{"value": "payload.amount"}``. Anything else (a JSONata string, absent) passes the body through:
+  its ``inputs`` member if it has one, else the whole body.
+- ``output_body_transform``: an object mapping each reply key to a dotted path in the execute response,
+  e.g. ``{"result": "response_data.outputs.doubled"}``. Otherwise the execute response is returned as is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import Response
+
+from ..app import Ctx, Route, json_reply
+from ..models import bad_request, iso_ms, not_found
+from ..state import Target
+from .common import options_from
+
+TRANSFORMS = "transforms"
+
+
+def parse_document(content: Any) -> dict[str, Any]:
+    if not isinstance(content, str):
+        raise bad_request("transform_content must be a JSON string")
+    try:
+        document = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise bad_request(f"transform_content is not JSON: {exc}") from exc
+    if not isinstance(document, dict) or not document.get("transform_type"):
+        raise bad_request("transform_content needs a transform_type")
+    if document.get("target_api_version", "v3") not in ("v3", "v4"):
+        raise bad_request("target_api_version must be v3 or v4")
+    return document
+
+
+def _reply(kind: str, name: str, outputs: Any) -> Response:
+    body = {"object": "transform", "id": name, "status": "Success", "response_timestamp": iso_ms()}
+    return json_reply({**body, "process_time": 0, "outputs": outputs, "kind": kind})
+
+
+async def save(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    folder, name = ctx.params["folder"], ctx.params["name"]
+    parse_document(body.get("transform_content"))
+    now = iso_ms()
+    record = {"folder": folder, "name": name, "content": body["transform_content"], "updatedAt": now}
+    with ctx.state.lock:
+        previous = ctx.state.transforms.get((folder, name))
+        record["createdAt"] = previous["createdAt"] if previous else now
+        ctx.state.transforms[(folder, name)] = record
+        ctx.state._save("transform", f"{folder}/{name}", record)
+    return _reply("save", name, {"name": name, "transform_uri": f"{folder}/{name}"})
+
+
+def _stored(ctx: Ctx, folder: str, name: str) -> dict[str, Any]:
+    record = ctx.state.transforms.get((folder, name))
+    if record is None:
+        raise not_found(f"transform {folder}/{name} was not found")
+    return record
+
+
+async def get(ctx: Ctx) -> Response:
+    record = _stored(ctx, ctx.params["folder"], ctx.params["name"])
+    return _reply(
+        "get", record["name"], {"transform_document": record["content"], "updatedAt": record["updatedAt"]}
+    )
+
+
+async def delete(ctx: Ctx) -> Response:
+    folder, name = ctx.params["folder"], ctx.params["name"]
+    with ctx.state.lock:
+        _stored(ctx, folder, name)
+        del ctx.state.transforms[(folder, name)]
+        ctx.state._drop("transform", f"{folder}/{name}")
+    return _reply("delete", name, {"name": name, "transform_uri": f"{folder}/{name}"})
+
+
+async def list_folder(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    body = body.get("request_data") if isinstance(body.get("request_data"), dict) else body
+    page, size = int(body.get("page") or 1), int(body.get("pageSize") or 100)
+    folder = ctx.params["folder"]
+    items = sorted(
+        (r for (f, _), r in ctx.state.transforms.items() if f == folder),
+        key=lambda r: r["updatedAt"],
+        reverse=True,
+    )
+    rows = [
+        {
+            "id": f"{r['folder']}/{r['name']}",
+            "name": r["name"],
+            "transform_type": json.loads(r["content"]).get("transform_type"),
+            "createdAt": r["createdAt"],
+            "createdBy": ctx.state.user,
+            "updatedAt": r["updatedAt"],
+            "modifiedBy": ctx.state.user,
+        }
+        for r in items[(page - 1) * size : page * size]
+    ]
+    return json_reply({"count": len(items), "page": page, "pageSize": size, "result": rows})
+
+
+async def validate(ctx: Ctx) -> Response:
+    body = await ctx.json_object()
+    try:
+        parse_document(body.get("transform_content"))
+        outputs = {"isValid": True, "error": None}
+    except Exception as exc:
+        outputs = {
+            "isValid": False,
+            "error": [{"code": "INVALID", "type": "validation", "message": str(exc)}],
+        }
+    return _reply("validation", "validation", outputs)
+
+
+def _dig(value: Any, path: str) -> Any:
+    for part in path.split(".") if path else []:
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+def _meta(ctx: Ctx, header: str) -> dict[str, Any]:
+    raw = (ctx.header(header) or "").strip()
+    if len(raw) >= 2 and raw[0] == raw[-1] == "'":
+        raw = raw[1:-1]
+    if not raw:
+        return {}
+    try:
+        meta = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise bad_request(f"{header} is not JSON wrapped in single quotes: {exc}") from exc
+    return meta if isinstance(meta, dict) else {}
+
+
+async def execute(ctx: Ctx) -> Response:
+    p = ctx.params
+    document = parse_document(_stored(ctx, p.get("tf") or TRANSFORMS, p["t"])["content"])
+    body = await ctx.json()
+    mapping = document.get("input_body_transform")
+    if isinstance(mapping, dict):
+        inputs: Any = {name: _dig(body, str(path)) for name, path in mapping.items()}
+    else:
+        inputs = body.get("inputs", body) if isinstance(body, dict) else body
+    v4 = document.get("target_api_version") == "v4"
+    meta = _meta(ctx, "x-meta" if v4 else "x-request-meta")
+    records = inputs if isinstance(inputs, list) else [inputs or {}]
+    target = Target(folder=p["folder"], service=p["service"], version_id=meta.get("version_id"))
+    run = ctx.state.execute(
+        target, records, options_from(meta, purpose="Transform", v4=v4), "V4" if v4 else "V3"
+    )
+    result = {
+        "status": "Success",
+        "response_data": {"outputs": run.outputs if v4 else run.outputs[0], "warnings": run.warnings},
+        "response_meta": {"call_id": run.call_id, "service_id": run.service.id, "version_id": run.version.id},
+    }
+    out = document.get("output_body_transform")
+    if isinstance(out, dict):
+        return json_reply({key: _dig(result, str(path)) for key, path in out.items()})
+    return json_reply(result)
+
+
+async def run_unbound(ctx: Ctx) -> Response:
+    raise bad_request("the emulator cannot run a transform that is not bound to a service")
+
+
+def _v4(method: str, path: str, handler) -> list[Route]:  # type: ignore[no-untyped-def]
+    # The docs and TS use transforms/; PY's document operations use transform/ (§7): serve both.
+    return [
+        Route(method, f"/{{tenant}}/api/v4/{TRANSFORMS}/{path}", handler, "tenant", "v4"),
+        Route(method, f"/{{tenant}}/api/v4/transform/{path}", handler, "tenant", "v4"),
+    ]
+
+
+ROUTES: list[Route] = [
+    *_v4("POST", "list/{folder}", list_folder),
+    *_v4("POST", "validation", validate),
+    *_v4("POST", "{t}/for/folders/{folder}/services/{service}", execute),
+    *_v4("POST", "{tf}/{t}/for/{folder}/{service}", execute),
+    *_v4("POST", "{tf}/{t}/run", run_unbound),
+    *_v4("POST", "{folder}/{name}", save),
+    *_v4("GET", "{folder}/{name}", get),
+    *_v4("DELETE", "{folder}/{name}", delete),
+]
