@@ -1,0 +1,37 @@
+"""completions/ and docs/commands.md must match what the generators produce from the CLI today."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize("script", ["gen_completions.py", "gen_docs.py"])
+def test_generated_files_are_fresh(script: str) -> None:
+    command = [sys.executable, str(ROOT / "scripts" / script), "--check"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=90)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_completions_cover_every_registered_group() -> None:
+    from cspark_cli.main import COMMANDS
+
+    for shell in ("bash", "zsh", "fish"):
+        text = (ROOT / "completions" / f"cspark.{shell}").read_text()
+        for name in COMMANDS:
+            assert f" {name}" in text, (shell, name)
+
+
+def test_bash_completion_completes_subcommands() -> None:
+    script = f"""
+source {ROOT / "completions" / "cspark.bash"}
+COMP_WORDS=(cspark -q auth lo); COMP_CWORD=3; _cspark; echo "${{COMPREPLY[@]}}"
+COMP_WORDS=(cspark -o ""); COMP_CWORD=2; _cspark; echo "${{COMPREPLY[@]}}"
+"""
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines() == ["login logout", "table json csv"]
