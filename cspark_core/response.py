@@ -25,15 +25,14 @@ class SparkResponse:
 
     @property
     def outputs(self) -> dict[str, Any]:
-        """Outputs of a one-record execute (v3 `response_data.outputs`, or the first v4 record)."""
+        """Outputs of a one-record execute: v3 `response_data.outputs`, or the first v4 record, or {}."""
         records = self.records
-        if not records:
-            return {}
-        return records[0]
+        return records[0] if records else {}
 
     @property
     def records(self) -> list[dict[str, Any]]:
-        """Outputs per record: v4 `outputs` as sent, or v3 `response_data.outputs` as a one-item list."""
+        """Outputs per record: v4 `outputs` (objects, or the columnar `[[names], [values]...]` form turned
+        into objects), or v3 `response_data.outputs` as a one-item list. A record without outputs is {}."""
         data = self.data
         if not isinstance(data, Mapping):
             return []
@@ -41,6 +40,17 @@ class SparkResponse:
             out = data["response_data"].get("outputs")
             return [dict(out)] if isinstance(out, Mapping) else []
         out = data.get("outputs")
-        if isinstance(out, list):
-            return [dict(o) if isinstance(o, Mapping) else {} for o in out]
-        return []
+        if not isinstance(out, list):
+            return []
+        if _is_columnar(out):  # the output shape of columnar v4 inputs is unknown (§18): accept this one too
+            return [dict(zip(out[0], row, strict=False)) for row in out[1:]]
+        return [dict(o) if isinstance(o, Mapping) else {} for o in out]
+
+
+def _is_columnar(rows: list[Any]) -> bool:
+    return (
+        bool(rows)
+        and isinstance(rows[0], list)
+        and all(isinstance(name, str) for name in rows[0])
+        and all(isinstance(row, list) for row in rows[1:])
+    )

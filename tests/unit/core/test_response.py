@@ -1,0 +1,64 @@
+"""`SparkResponse.outputs` / `.records` over the execute reply shapes of spark-api.md §6.3, §6.4 and §6.6."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cspark_core import SparkResponse
+from cspark_core.resources.services import alike
+
+V3 = {
+    "status": "Success",
+    "response_data": {"outputs": {"premium": 1234.5, "schedule": [{"year": 1}]}, "warnings": None},
+    "response_meta": {"process_time": 3, "call_id": "c"},
+    "error": None,
+}
+V4 = {
+    "outputs": [{"premium": 1.0}, {"premium": 2.0}],
+    "process_time": [2, 3],
+    "warnings": [None, None],
+    "errors": [None, None],
+}
+
+
+def test_v3_one_record() -> None:
+    res = SparkResponse(200, V3)
+    assert res.outputs == {"premium": 1234.5, "schedule": [{"year": 1}]}
+    assert res.records == [res.outputs]
+
+
+def test_v4_many_records() -> None:
+    res = SparkResponse(200, V4)
+    assert res.records == [{"premium": 1.0}, {"premium": 2.0}]
+    assert res.outputs == {"premium": 1.0}
+
+
+def test_alike_shape_reads_the_same_as_v3() -> None:
+    assert SparkResponse(200, alike(V3)).outputs == SparkResponse(200, V3).outputs
+
+
+def test_columnar_outputs_become_objects() -> None:
+    res = SparkResponse(200, {"outputs": [["premium", "tax"], [1.0, 0.1], [2.0, 0.2]]})
+    assert res.records == [{"premium": 1.0, "tax": 0.1}, {"premium": 2.0, "tax": 0.2}]
+
+
+def test_a_record_without_outputs_keeps_its_place() -> None:
+    res = SparkResponse(200, {"outputs": [{"a": 1}, None, {"a": 3}]})
+    assert res.records == [{"a": 1}, {}, {"a": 3}]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, "text", [], {"response_data": None}, {"response_data": {"outputs": None}}, {"outputs": {"a": 1}}],
+)
+def test_other_bodies_have_no_outputs(data: Any) -> None:
+    res = SparkResponse(200, data)
+    assert res.outputs == {} and res.records == []
+
+
+def test_data_is_left_untouched() -> None:
+    res = SparkResponse(200, V3)
+    res.outputs["premium"] = 0
+    assert res.data is V3 and V3["response_data"]["outputs"]["premium"] == 1234.5
