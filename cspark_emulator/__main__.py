@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -54,8 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(json.dumps(banner(rt, origin)) + "\n")
     sys.stdout.flush()
     server = make_server(rt)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler it found
+    # installed: make that a no-op so a requested stop exits with status 0.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: None)
     try:
-        server.run(sockets=[sock])  # uvicorn handles SIGINT/SIGTERM and shuts down cleanly
+        server.run(sockets=[sock])
     finally:
         rt.batches.stop()
         if rt.state.store:

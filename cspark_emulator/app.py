@@ -129,9 +129,14 @@ class Runtime:
         return published
 
     def reset(self) -> list[str]:
+        """Clear state, faults and stats (issued tokens stay valid), then re-publish the start seed."""
         self.batches.reset()
         self.state.reset()
         self.faults.clear()
+        self.faults.injected = 0
+        self.counts.clear()
+        self.statuses.clear()
+        self.tokens.count = 0
         return self.reseed()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply, v1_reply, v3_reply
+from ..app import Ctx, Route, v1_reply, v3_reply
 from ..files import XLSX, ZIP
 from ..jobs import Job
 from ..models import CallLog, bad_request
