@@ -72,9 +72,14 @@ def test_download_by_correlation_id(spark: Any) -> None:
 
 
 def test_a_slow_job_times_out_naming_the_job(spark: Any, emulator: Any) -> None:
-    httpx.post(f"{emulator.origin}/_emulator/speed", json={"mode": "realistic"}).raise_for_status()
-    with pytest.raises(JobTimeoutError) as info:
-        spark.logs.download(SERVICE, call_ids=[execute(spark, 1)], timeout=0.3, poll_interval=0.1)
+    call_id = execute(spark, 1)
+    speed = f"{emulator.origin}/_emulator/speed"
+    httpx.post(speed, json={"mode": "realistic"}).raise_for_status()
+    try:
+        with pytest.raises(JobTimeoutError) as info:
+            spark.logs.download(SERVICE, call_ids=[call_id], timeout=0.3, poll_interval=0.1)
+    finally:  # the emulator's reset does not restore the speed
+        httpx.post(speed, json={"mode": "instant"}).raise_for_status()
     assert "log download" in str(info.value) and info.value.job_id in str(info.value)
     assert info.value.last_status.startswith("progress")
 
