@@ -24,6 +24,7 @@ __all__ = ["COMMANDS", "app", "run"]
 COMMANDS: dict[str, str] = {
     "auth": "Log in to Spark, and check, print or remove credentials.",
     "profiles": "List, show, switch and remove saved profiles.",
+    "batches": "Run records through a service asynchronously, in batch pipelines.",
 }
 
 _VERSION_FLAGS = (["--version"],)
