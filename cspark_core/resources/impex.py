@@ -232,6 +232,13 @@ def export_files(res: SparkResponse) -> list[str]:
     return [str(f["file"]) for f in files if isinstance(f, Mapping) and f.get("file")]
 
 
+def _errors_text(errors: Any) -> str:
+    """Spark's job `errors` in a few words: their messages when it sends objects (shape unknown, §18)."""
+    items = errors if isinstance(errors, list) else [errors]
+    texts = [str(e.get("message") or e) if isinstance(e, Mapping) else str(e) for e in items]
+    return "; ".join(texts)[:500]
+
+
 def impex_job(kind: str, job_id: str) -> Job:
     """Done when `status` is completed or closed; failed when Spark reports errors or a failed/cancelled
     status, and (exports) when it finished without a file."""
@@ -239,7 +246,7 @@ def impex_job(kind: str, job_id: str) -> Job:
     def failure(res: SparkResponse) -> str | None:
         errors = res.data.get("errors") if isinstance(res.data, Mapping) else None
         if errors:
-            return json.dumps(errors, default=str)[:500]
+            return _errors_text(errors)
         if _status(res) in FAILED:
             return f"status {_status(res)}"
         if kind == "export" and _status(res) in DONE and not export_files(res):
