@@ -24,6 +24,13 @@ __all__ = ["COMMANDS", "app", "run"]
 COMMANDS: dict[str, str] = {
     "auth": "Log in to Spark, and check, print or remove credentials.",
     "profiles": "List, show, switch and remove saved profiles.",
+    "folders": "Find, show, create, update and delete folders.",
+    "services": "Create, execute, inspect, download, recompile and delete services.",
+    "health": "Check that Spark is up.",
+    "config": "Show the tenant's platform configuration.",
+    "wasm": "Download a service's WASM module.",
+    "files": "Download files Spark hands out as URLs.",
+    "emulator": "Run a local Spark emulator.",
     "batches": "Run records through a service asynchronously, in batch pipelines.",
 }
 

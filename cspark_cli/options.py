@@ -28,6 +28,7 @@ __all__ = [
     "RecordsFileOpt",
     "VerboseOpt",
     "YesOpt",
+    "check_locator",
     "complete_output",
     "complete_profiles",
 ]
@@ -118,3 +119,19 @@ RecordsFileOpt = Annotated[
         show_default=False,
     ),
 ]
+
+
+# -- checking a locator before the first request (a usage error, exit 2, not a settings error) ----------
+def check_locator(value: str, *, folder_service: bool = False, param: str = "LOCATOR") -> str:
+    """Parse a service locator with the SDK's parser; raise `typer.BadParameter` naming `param` when it is
+    malformed, or (with `folder_service`) when the command needs the `folder/service` form."""
+    from cspark_core.errors import SparkSdkError
+    from cspark_core.locator import Uri
+
+    try:
+        target = Uri.parse(value)
+        if folder_service:
+            target.long_path()
+    except SparkSdkError as exc:
+        raise typer.BadParameter(str(exc), param_hint=f"'{param}'") from None
+    return value

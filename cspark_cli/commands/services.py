@@ -1,0 +1,776 @@
+"""`cspark services`: create (upload → compile → publish), execute (one record, or many through v4 in
+concurrent chunks), validate, transform, versions, Swagger, schema, metadata, search, download, recompile
+and delete. One command per SDK method: `get_versions` is `services versions`, and so on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..context import AppContext
+from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
+from ..inputs import parse_inputs, parse_json_option, read_records
+from ..options import InputsOpt, LocatorArg, OutputOpt, YesOpt, check_locator
+from ..output import Column, Output, Progress, cell
+
+if TYPE_CHECKING:
+    from cspark_core import AsyncClient
+
+app = typer.Typer(
+    help="Create, execute, inspect, download, recompile and delete services.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+# -- shared option types ----------
+VersionOpt = Annotated[str | None, typer.Option("--version", help="Semantic version, e.g. 1.2.0.")]
+VersionIdOpt = Annotated[str | None, typer.Option("--version-id", help="Version id (overrides --version).")]
+TransactionDateOpt = Annotated[
+    str | None,
+    typer.Option("--transaction-date", "--active-since", help="Use the version active at this ISO date."),
+]
+CallPurposeOpt = Annotated[str | None, typer.Option("--call-purpose", help="Call purpose, for the logs.")]
+SourceSystemOpt = Annotated[
+    str | None, typer.Option("--source-system", help="Source system (default: cspark).")
+]
+CorrelationIdOpt = Annotated[
+    str | None, typer.Option("--correlation-id", help="Correlation id, for the logs.")
+]
+FileOpt = Annotated[
+    Path,
+    typer.Option(
+        "--file", metavar="PATH", help="The Excel workbook.", exists=True, dir_okay=False, show_default=False
+    ),
+]
+FileNameOpt = Annotated[
+    str | None, typer.Option("--file-name", help="File name to send (default: the file's).")
+]
+VersioningOpt = Annotated[str, typer.Option("--versioning", help="Version bump: major, minor or patch.")]
+StartDateOpt = Annotated[str | None, typer.Option("--start-date", help="Effective from (ISO; default: now).")]
+EndDateOpt = Annotated[
+    str | None, typer.Option("--end-date", help="Effective until (ISO; default: start + 10 years).")
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.001, help="Seconds to wait for the compilation job.")
+]
+PollIntervalOpt = Annotated[
+    float, typer.Option("--poll-interval", min=0, help="Seconds between status polls.")
+]
+TagsOpt = Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable, or comma-separated).")]
+DEFAULT_TIMEOUT = 600.0
+BUMPS = ("major", "minor", "patch")
+
+
+# -- parsing helpers (usage errors name the flag) ----------
+def _iso(flag: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO date or timestamp", param_hint=f"'{flag}'"
+        ) from None
+    return value.strip()
+
+
+def _choice(flag: str, value: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"'{flag}'")
+    return value
+
+
+def _names(values: Sequence[str] | None) -> list[str] | None:
+    """Repeatable and comma-separated values as one list (None when none were given)."""
+    names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
+    return names or None
+
+
+def _body(data: Any) -> dict[str, Any]:
+    """`response_data` of a v3 envelope (empty when there is none)."""
+    body = data.get("response_data") if isinstance(data, Mapping) else None
+    return dict(body) if isinstance(body, Mapping) else {}
+
+
+def _common_options(
+    version: str | None, version_id: str | None, transaction_date: str | None, call_purpose: str | None,
+    source_system: str | None, correlation_id: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    options = {
+        "version": version,
+        "version_id": version_id,
+        "active_since": _iso("--transaction-date", transaction_date),
+        "call_purpose": call_purpose,
+        "source_system": source_system,
+        "correlation_id": correlation_id,
+    }
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def _done(out: Output, data: Any, message: str) -> None:
+    """An action's reply: Spark's body with `-o json`, else one line on stderr."""
+    if out.format == "json":
+        out.json(data)
+    out.success(message)
+
+
+# -- execute: running ----------
+def async_client(cli: AppContext) -> AsyncClient:
+    """An AsyncClient for the run's connection (same settings, token cache and logging as `cli.client()`)."""
+    from cspark_core import AsyncClient
+
+    from ..profiles import FileTokenCache
+
+    connection = cli.connection()
+    kwargs = connection.client_kwargs()
+    if connection.credentials is not None and connection.credentials.kind.startswith("oauth"):
+        kwargs["token_cache"] = FileTokenCache.for_connection(connection, cli.environ)
+    kwargs["logger"] = cli._logger_options()
+    return AsyncClient(**kwargs)
+
+
+def _first_error(group: BaseExceptionGroup[Any]) -> BaseException:
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+async def run_chunks(
+    client: AsyncClient, locator: str, chunks: Sequence[list[Any]], options: Mapping[str, Any],
+    concurrency: int, progress: Progress,
+) -> list[Any]:  # fmt: skip
+    """Execute every chunk through v4, at most `concurrency` at a time; the replies' bodies in chunk order.
+    The first failure cancels the rest and is raised as itself."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(chunk: list[Any]) -> Any:
+        async with gate:
+            res = await client.services.execute(locator, chunk, **options)
+        progress.advance(len(chunk))
+        return res.data
+
+    try:
+        async with client, asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(chunk)) for chunk in chunks]
+    except BaseExceptionGroup as failed:
+        raise _first_error(failed) from None
+    return [task.result() for task in tasks]
+
+
+# -- execute: rendering ----------
+def _keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(str(key) for key in row))
+    return list(seen)
+
+
+def _at(index: int) -> Any:
+    return lambda row: cell(row[index])
+
+
+def record_table(
+    outputs: Sequence[Mapping[str, Any]], inputs: Sequence[Mapping[str, Any]] | None
+) -> tuple[list[list[Any]], list[Column]]:
+    """One row per record: the inputs' columns first (when given), then the outputs'. An input whose name
+    an output also has is headed `input.<name>`. Rows are lists, so any name works as a header."""
+    in_names = _keys(inputs) if inputs else []
+    out_names = _keys(outputs)
+    headers = [f"input.{name}" if name in out_names else name for name in in_names] + out_names
+    rows = []
+    for index, record in enumerate(outputs):
+        given = inputs[index] if inputs and index < len(inputs) else {}
+        rows.append([given.get(name) for name in in_names] + [record.get(name) for name in out_names])
+    return rows, [Column(header, "", fmt=_at(i)) for i, header in enumerate(headers)]
+
+
+def _records_of(data: Any) -> list[dict[str, Any]]:
+    from cspark_core import SparkResponse
+
+    return SparkResponse(200, data).records
+
+
+def _errors_in(data: Any) -> int:
+    """How many records of a v3 or v4 body carry errors."""
+    if not isinstance(data, Mapping):
+        return 0
+    if isinstance(data.get("response_data"), Mapping):
+        return 1 if data["response_data"].get("errors") else 0
+    errors = data.get("errors")
+    return sum(1 for item in errors if item) if isinstance(errors, list) else 0
+
+
+def render_execute(
+    out: Output, data: Any, *, single: bool, inputs: Sequence[Mapping[str, Any]] | None
+) -> None:
+    """`-o json`: the body as is. Table: name/value rows for one record, one row per record for many.
+    CSV: one row per record (inputs first when echoed)."""
+    outputs = _records_of(data)
+    if out.format == "table" and single:
+        out.kv(outputs[0] if outputs else {}, data=data)
+    else:
+        rows, columns = record_table(outputs, inputs)
+        out.result(data, rows=rows, columns=columns)
+    failed = _errors_in(data)
+    if failed:
+        out.warn(f"{failed} of {max(len(outputs), 1)} record(s) came back with errors (-o json shows them)")
+
+
+def _echoed(data: Any, sent: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    echoed = _body(data).get("inputs")
+    return [echoed if isinstance(echoed, Mapping) else sent]
+
+
+def _read_execute_records(records: str, inputs: list[str] | None) -> list[dict[str, Any]]:
+    if inputs:
+        raise typer.BadParameter("give --inputs or --records, not both", param_hint="'--records'")
+    rows = read_records(records, flag="--records")
+    if not rows:
+        raise typer.BadParameter(f"{'stdin' if records == '-' else repr(records)} holds no records",
+                                 param_hint="'--records'")  # fmt: skip
+    return rows
+
+
+def _execute_many(
+    cli: AppContext, locator: str, rows: list[dict[str, Any]], options: dict[str, Any], chunk_size: int,
+    concurrency: int,
+) -> Any:  # fmt: skip
+    from cspark_core.resources.services import chunked, merge_v4
+
+    chunks = chunked(rows, chunk_size)
+    with cli.out.progress(len(rows), f"Executing {len(rows)} records") as progress:
+        replies = asyncio.run(run_chunks(async_client(cli), locator, chunks, options, concurrency, progress))
+    return merge_v4(replies)
+
+
+@app.command("execute")
+def execute(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    inputs: InputsOpt = None,
+    records: Annotated[
+        str | None,
+        typer.Option(
+            "--records",
+            metavar="FILE",
+            help="Many records: a .jsonl, .json (array) or .csv file, or - for stdin.",
+        ),
+    ] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Records per v4 request.")] = 100,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Requests in flight at once.")] = 4,
+    version: VersionOpt = None,
+    version_id: VersionIdOpt = None,
+    transaction_date: TransactionDateOpt = None,
+    call_purpose: CallPurposeOpt = None,
+    source_system: SourceSystemOpt = None,
+    correlation_id: CorrelationIdOpt = None,
+    selected: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--outputs",
+            "--output-names",
+            metavar="NAMES",
+            help="Only these outputs (repeatable, or comma-separated).",
+        ),
+    ] = None,
+    outputs_filter: Annotated[
+        str | None, typer.Option("--outputs-filter", help="Only outputs matching this regex (one record).")
+    ] = None,
+    tables_as_array: Annotated[
+        list[str] | None,
+        typer.Option("--tables-as-array", help="Return these tables as arrays (one record)."),
+    ] = None,
+    subservices: Annotated[
+        list[str] | None, typer.Option("--subservices", help="Only these subservices (comma-separated).")
+    ] = None,
+    echo_inputs: Annotated[
+        bool, typer.Option("--echo-inputs", help="Show the inputs beside the outputs.")
+    ] = False,
+    debug_solve: Annotated[bool, typer.Option("--debug-solve", help="Ask Spark to debug the solve.")] = False,
+    downloadable: Annotated[
+        bool, typer.Option("--downloadable", help="Ask for an Excel file of the calculation (one record).")
+    ] = False,
+    compiler_type: Annotated[
+        str | None, typer.Option("--compiler-type", help="Neuron (default), Type3, Type2, Type1, Xconnector.")
+    ] = None,
+    extras: Annotated[
+        str | None,
+        typer.Option("--extras", metavar="JSON", help="A JSON object merged into the request meta."),
+    ] = None,
+    response_format: Annotated[
+        str, typer.Option("--response-format", help="original, or alike (a v3 reply shaped like v4).")
+    ] = "original",
+    _output: OutputOpt = None,
+) -> None:
+    """Execute a service: one record (--inputs) through v3, or many (--records) through v4 in chunks.
+
+    Examples: `--inputs value=42`, `--inputs 'table:=[{"a":1}]'`, `--inputs @in.json`, `--records in.csv`.
+    """
+    cli = AppContext.of(ctx)
+    check_locator(locator)
+    if inputs and records and "-" in inputs and records == "-":
+        raise typer.BadParameter(
+            "stdin ('-') can feed --inputs or --records, not both", param_hint="'--records'"
+        )
+    options: dict[str, Any] = _common_options(
+        version, version_id, transaction_date, call_purpose, source_system, correlation_id
+    )
+    flags = {
+        "selected_outputs": _names(selected),
+        "outputs_filter": outputs_filter,
+        "tables_as_array": _names(tables_as_array),
+        "subservices": _names(subservices),
+        "echo_inputs": echo_inputs or None,
+        "debug_solve": debug_solve or None,
+        "downloadable": downloadable or None,
+        "compiler_type": compiler_type,
+        "extras": _extras(extras),
+    }
+    options.update({key: value for key, value in flags.items() if value is not None})
+    _choice("--response-format", response_format, ("original", "alike"))
+    if records is not None:
+        if response_format != "original":
+            raise typer.BadParameter("applies to one record only", param_hint="'--response-format'")
+        rows = _read_execute_records(records, inputs)
+        data = _execute_many(cli, locator, rows, options, chunk_size, concurrency)
+        render_execute(cli.out, data, single=False, inputs=rows if echo_inputs else None)
+        return
+    record = parse_inputs(inputs)
+    res = cli.client().services.execute(locator, record, response_format=response_format, **options)
+    render_execute(cli.out, res.data, single=True, inputs=_echoed(res.data, record) if echo_inputs else None)
+
+
+def _extras(raw: str | None) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    value = parse_json_option("--extras", raw)
+    if not isinstance(value, dict):
+        raise typer.BadParameter("must be a JSON object", param_hint="'--extras'")
+    return value
+
+
+# -- validate, transform, metadata ----------
+VALIDATION_COLUMNS = [
+    Column("Input", "name"),
+    Column("Allow", "validation_allow"),
+    Column("Type", "validation_type"),
+    Column("Min", "min"),
+    Column("Max", "max"),
+    Column("Options", "options"),
+    Column("Depends on", "dependent_inputs"),
+]
+
+
+@app.command("validate")
+def validate(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    inputs: InputsOpt = None,
+    validation_type: Annotated[
+        str,
+        typer.Option(
+            "--validation-type", help="static (the workbook's rules) or dynamic (for these inputs)."
+        ),
+    ] = "static",
+    version: VersionOpt = None,
+    version_id: VersionIdOpt = None,
+    transaction_date: TransactionDateOpt = None,
+    call_purpose: CallPurposeOpt = None,
+    source_system: SourceSystemOpt = None,
+    correlation_id: CorrelationIdOpt = None,
+    _output: OutputOpt = None,
+) -> None:
+    """Show each input's validation rules (allowed values, ranges, options)."""
+    cli = AppContext.of(ctx)
+    check_locator(locator)
+    kind = _choice("--validation-type", validation_type, ("static", "dynamic"))
+    options = _common_options(
+        version, version_id, transaction_date, call_purpose, source_system, correlation_id
+    )
+    res = cli.client().services.validate(locator, parse_inputs(inputs), validation_type=kind, **options)
+    rules = _body(res.data).get("outputs")
+    rows = [{"name": name, **rule} for name, rule in rules.items()] if isinstance(rules, Mapping) else []
+    cli.out.result(res.data, rows=rows, columns=VALIDATION_COLUMNS)
+
+
+@app.command("transform")
+def transform(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    inputs: Annotated[
+        str | None,
+        typer.Option(
+            "--inputs", metavar="JSON", help="The body to transform: JSON, @file.json or - for stdin."
+        ),
+    ] = None,
+    using: Annotated[
+        str | None,
+        typer.Option("--using", help="Transform: a name, or folder/name (default: the service's)."),
+    ] = None,
+    api_version: Annotated[
+        str, typer.Option("--api-version", help="v3 or v4 execute behind the transform.")
+    ] = "v3",
+    version: VersionOpt = None,
+    version_id: VersionIdOpt = None,
+    transaction_date: TransactionDateOpt = None,
+    call_purpose: CallPurposeOpt = None,
+    source_system: SourceSystemOpt = None,
+    correlation_id: CorrelationIdOpt = None,
+    _output: OutputOpt = None,
+) -> None:
+    """Execute through a transform document: send any JSON, get what the transform maps it to."""
+    cli = AppContext.of(ctx)
+    check_locator(locator)
+    _choice("--api-version", api_version, ("v3", "v4"))
+    body = _transform_body(inputs)
+    options = _common_options(
+        version, version_id, transaction_date, call_purpose, source_system, correlation_id
+    )
+    res = cli.client().services.transform(locator, body, using=using, api_version=api_version, **options)
+    cli.out.result(res.data)
+
+
+def _transform_body(raw: str | None) -> Any:
+    if raw is None:
+        return None
+    if raw == "-":
+        return parse_json_option("--inputs", sys.stdin.read())
+    if raw.startswith("@"):
+        try:
+            text = Path(raw[1:]).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise typer.BadParameter(
+                f"cannot read {raw[1:]!r}: {exc.strerror or exc}", param_hint="'--inputs'"
+            ) from None
+        return parse_json_option("--inputs", text)
+    return parse_json_option("--inputs", raw)
+
+
+@app.command("metadata")
+def metadata(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+    """Show a service's metadata outputs (`-o json`: Spark's reply)."""
+    cli = AppContext.of(ctx)
+    res = cli.client().services.get_metadata(check_locator(locator))
+    outputs = _body(res.data).get("outputs")
+    if not outputs and cli.out.format == "table":
+        cli.out.info(f"{locator} has no metadata outputs")
+        return
+    cli.out.kv(outputs if isinstance(outputs, Mapping) else {}, data=res.data)
+
+
+# -- versions, schema, swagger, search, exists ----------
+VERSION_COLUMNS = [
+    Column("Version", "revision"),
+    Column("Id", "id"),
+    Column("Active", "isActive"),
+    Column("Label", "versionLabel"),
+    Column("Created", "createdAt"),
+    Column("Author", "author"),
+    Column("Notes", "releaseNote"),
+]
+SCHEMA_COLUMNS = [
+    Column("Kind", "kind"),
+    Column("Name", "name"),
+    Column("Type", "dataType"),
+    Column("Sheet", "sheetName"),
+    Column("Address", "address"),
+    Column("Default", "value"),
+]
+SEARCH_COLUMNS = [
+    Column("Folder", "folderName"),
+    Column("Service", "serviceName"),
+    Column("Version", "version"),
+    Column("Version id", "versionId"),
+    Column("Modified", "modifiedDate"),
+    Column("Id", "id"),
+]
+
+
+def _list_in(data: Any, key: str) -> list[Any]:
+    value = data.get(key) if isinstance(data, Mapping) else None
+    return value if isinstance(value, list) else []
+
+
+@app.command("versions")
+def versions(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+    """List a service's versions."""
+    cli = AppContext.of(ctx)
+    res = cli.client().services.get_versions(check_locator(locator, folder_service=True))
+    cli.out.result(res.data, rows=_list_in(res.data, "data"), columns=VERSION_COLUMNS)
+
+
+@app.command("schema")
+def schema(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    version_id: Annotated[
+        str | None, typer.Option("--version-id", help="This version (default: latest).")
+    ] = None,
+    _output: OutputOpt = None,
+) -> None:
+    """List a service's inputs and outputs (`-o json`: the whole schema)."""
+    cli = AppContext.of(ctx)
+    res = cli.client().services.get_schema(check_locator(locator), version_id=version_id)
+    book = res.data.get("data") if isinstance(res.data, Mapping) else None
+    rows = [{"kind": "input", **item} for item in _list_in(book, "xlInputs")]
+    rows += [{"kind": "output", **item} for item in _list_in(book, "xOutput")]
+    cli.out.result(res.data, rows=rows, columns=SCHEMA_COLUMNS)
+
+
+@app.command("swagger")
+def swagger(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    category: Annotated[str, typer.Option("--category", help="Subservice category, or All.")] = "All",
+    downloadable: Annotated[
+        bool, typer.Option("--downloadable", help="Ask for the downloadable form.")
+    ] = False,
+    version_id: Annotated[
+        str | None, typer.Option("--version-id", help="This version (default: latest).")
+    ] = None,
+) -> None:
+    """Print a service's Swagger (OpenAPI) document as JSON."""
+    cli = AppContext.of(ctx)
+    res = cli.client().services.get_swagger(
+        check_locator(locator), category=category, downloadable=downloadable, version_id=version_id
+    )
+    if res.data is None:
+        cli.out.raw(res.buffer.decode("utf-8", errors="replace"))
+    else:
+        cli.out.json(res.data)
+
+
+@app.command("search")
+def search(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Part of a service name (default: all).")] = None,
+    folder: Annotated[str | None, typer.Option("--folder", help="Only services in this folder.")] = None,
+    page: Annotated[int, typer.Option("--page", min=1, help="Page number.")] = 1,
+    size: Annotated[int, typer.Option("--size", min=-1, help="Services per page (-1: all).")] = 100,
+    sort: Annotated[str, typer.Option("--sort", help="Sort key.")] = "name1_co",
+    fields: Annotated[list[str] | None, typer.Option("--field", help="Field to return (repeatable).")] = None,
+    _output: OutputOpt = None,
+) -> None:
+    """Search services by name and folder."""
+    cli = AppContext.of(ctx)
+    if size == 0:
+        raise typer.BadParameter("must be positive, or -1 for all", param_hint="'--size'")
+    res = cli.client().services.search(name, folder=folder, page=page, size=size, sort=sort,
+                                       fields=_names(fields))  # fmt: skip
+    cli.out.result(res.data, rows=_list_in(res.data, "response_data"), columns=SEARCH_COLUMNS)
+
+
+@app.command("exists")
+def exists(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+    """Print true when the service exists, else false (exit 0 either way)."""
+    cli = AppContext.of(ctx)
+    cli.out.result(cli.client().services.exists(check_locator(locator, folder_service=True)))
+
+
+# -- create, compile, publish, compilation status, recompile ----------
+def _upload_view(data: Any) -> dict[str, Any]:
+    upload = _body(data.get("upload") if isinstance(data, Mapping) else None)
+    keys = ("nodegen_compilation_jobid", "original_file_documentid", "engine_file_documentid")
+    names = ("job_id", "file_id", "engine_id")
+    return {name: upload.get(key) for name, key in zip(names, keys, strict=True)}
+
+
+def _compile_args(
+    locator: str, file_name: str | None, versioning: str, start_date: str | None, end_date: str | None,
+    timeout: float, poll_interval: float,
+) -> dict[str, Any]:  # fmt: skip
+    check_locator(locator, folder_service=True)
+    return {
+        "file_name": file_name,
+        "versioning": _choice("--versioning", versioning, BUMPS),
+        "start_date": _iso("--start-date", start_date),
+        "end_date": _iso("--end-date", end_date),
+        "timeout": timeout,
+        "poll_interval": poll_interval,
+    }
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    file: FileOpt,
+    file_name: FileNameOpt = None,
+    versioning: VersioningOpt = "minor",
+    start_date: StartDateOpt = None,
+    end_date: EndDateOpt = None,
+    draft_name: Annotated[
+        str | None, typer.Option("--draft-name", help="Service name (default: LOCATOR's).")
+    ] = None,
+    track_user: Annotated[
+        bool, typer.Option("--track-user", help="Record the user in Spark's history.")
+    ] = False,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    poll_interval: PollIntervalOpt = 1.0,
+    _output: OutputOpt = None,
+) -> None:
+    """Upload a workbook as folder/service, wait for it to compile, and publish it (exit 7 if it fails)."""
+    cli = AppContext.of(ctx)
+    args = _compile_args(locator, file_name, versioning, start_date, end_date, timeout, poll_interval)
+    with cli.out.spinner(f"Uploading and compiling {file.name}"):
+        res = cli.client().services.create(
+            locator, file=file, draft_name=draft_name, track_user=track_user, **args
+        )
+    view = {"service": locator, **_upload_view(res.data)}
+    view["version_id"] = _body(res.data.get("publication")).get("version_id")
+    cli.out.kv(view, data=res.data)
+    cli.out.success(f"Published {locator}")
+
+
+@app.command("compile")
+def compile_(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    file: FileOpt,
+    file_name: FileNameOpt = None,
+    versioning: VersioningOpt = "minor",
+    start_date: StartDateOpt = None,
+    end_date: EndDateOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    poll_interval: PollIntervalOpt = 1.0,
+    _output: OutputOpt = None,
+) -> None:
+    """Upload a workbook and wait for it to compile, without publishing (then: `services publish`)."""
+    cli = AppContext.of(ctx)
+    args = _compile_args(locator, file_name, versioning, start_date, end_date, timeout, poll_interval)
+    with cli.out.spinner(f"Uploading and compiling {file.name}"):
+        res = cli.client().services.compile(locator, file=file, **args)
+    cli.out.kv(_upload_view(res.data), data=res.data)
+    cli.out.success(
+        f"Compiled; publish with `cspark services publish {locator} --file-id ... --engine-id ...`"
+    )
+
+
+@app.command("publish")
+def publish(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    file_id: Annotated[str, typer.Option("--file-id", help="original_file_documentid (from compile).")],
+    engine_id: Annotated[str, typer.Option("--engine-id", help="engine_file_documentid (from compile).")],
+    draft_name: Annotated[
+        str | None, typer.Option("--draft-name", help="Service name (default: LOCATOR's).")
+    ] = None,
+    versioning: VersioningOpt = "minor",
+    start_date: StartDateOpt = None,
+    end_date: EndDateOpt = None,
+    track_user: Annotated[
+        bool, typer.Option("--track-user", help="Record the user in Spark's history.")
+    ] = False,
+    label: Annotated[str | None, typer.Option("--label", help="Version label.")] = None,
+    release_notes: Annotated[str | None, typer.Option("--release-notes", help="Release notes.")] = None,
+    tags: TagsOpt = None,
+    _output: OutputOpt = None,
+) -> None:
+    """Publish a compiled upload as a new version."""
+    cli = AppContext.of(ctx)
+    check_locator(locator, folder_service=True)
+    res = cli.client().services.publish(
+        locator, file_id=file_id, engine_id=engine_id, draft_name=draft_name,
+        versioning=_choice("--versioning", versioning, BUMPS), start_date=_iso("--start-date", start_date),
+        end_date=_iso("--end-date", end_date), track_user=track_user, version_label=label,
+        release_notes=release_notes, tags=_names(tags),
+    )  # fmt: skip
+    cli.out.kv(_body(res.data), data=res.data)
+
+
+@app.command("compilation-status")
+def compilation_status(
+    ctx: typer.Context, locator: LocatorArg, job_id: str, _output: OutputOpt = None
+) -> None:
+    """Show a compilation job's status and progress."""
+    cli = AppContext.of(ctx)
+    res = cli.client().services.get_compilation_status(check_locator(locator, folder_service=True), job_id)
+    cli.out.kv(_body(res.data), data=res.data)
+
+
+@app.command("recompile")
+def recompile(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    version_id: Annotated[
+        str | None, typer.Option("--version-id", help="Version to recompile (default: latest).")
+    ] = None,
+    upgrade: Annotated[str, typer.Option("--upgrade", help="Version bump: major, minor or patch.")] = "patch",
+    compiler: Annotated[str | None, typer.Option("--compiler", help="Neuron compiler version.")] = None,
+    release_notes: Annotated[str | None, typer.Option("--release-notes", help="Release notes.")] = None,
+    label: Annotated[str | None, typer.Option("--label", help="Version label.")] = None,
+    start_date: StartDateOpt = None,
+    end_date: EndDateOpt = None,
+    tags: TagsOpt = None,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Wait for the job (--no-wait prints its id).")
+    ] = True,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    poll_interval: PollIntervalOpt = 1.0,
+    _output: OutputOpt = None,
+) -> None:
+    """Recompile a version with another compiler, as a new version (exit 7 if the job fails)."""
+    cli = AppContext.of(ctx)
+    check_locator(locator, folder_service=True)
+    with cli.out.spinner(f"Recompiling {locator}"):
+        res = cli.client().services.recompile(
+            locator, version_id=version_id, upgrade=_choice("--upgrade", upgrade, BUMPS), compiler=compiler,
+            release_notes=release_notes, label=label, start_date=_iso("--start-date", start_date),
+            end_date=_iso("--end-date", end_date), tags=_names(tags), wait=wait, timeout=timeout,
+            poll_interval=poll_interval,
+        )  # fmt: skip
+    body = _body(res.data)
+    if not wait and cli.out.format == "table":
+        cli.out.raw(str(body.get("jobId") or ""))
+        return
+    cli.out.kv(body, data=res.data)
+
+
+# -- download, delete ----------
+@app.command("download")
+def download(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    version_id: Annotated[
+        str | None, typer.Option("--version-id", help="This version (default: latest).")
+    ] = None,
+    file_name: Annotated[
+        str | None, typer.Option("--file-name", help="File name to ask the server for.")
+    ] = None,
+    kind: Annotated[
+        str, typer.Option("--type", help="original, or configured (with Spark's metadata).")
+    ] = "original",
+    out: OutPathOpt = None,
+    force: ForceOpt = False,
+    _output: OutputOpt = None,
+) -> None:
+    """Download a service's workbook (the server's file name in the current folder, unless --out)."""
+    cli = AppContext.of(ctx)
+    check_locator(locator, folder_service=True)
+    _choice("--type", kind, ("original", "configured"))
+    client = cli.client()
+
+    def fetch(to: Path) -> Any:
+        return client.services.download(locator, version_id=version_id, file_name=file_name, type=kind, to=to)
+
+    fallback = file_name or f"{locator.rstrip(']').split('[')[0].rsplit('/', 1)[-1]}.xlsx"
+    saved = save_download(cli.out, fetch, dest=out, force=force, fallback=fallback, what="workbook")
+    render_saved(cli.out, saved)
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False, _output: OutputOpt = None) -> None:
+    """Delete a service and all its versions."""
+    cli = AppContext.of(ctx)
+    check_locator(locator, folder_service=True)
+    cli.confirm_or_require_yes(yes, f"Delete service {locator!r} and all its versions?")
+    res = cli.client().services.delete(locator)
+    _done(cli.out, res.data, f"Deleted service {locator!r}")

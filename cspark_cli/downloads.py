@@ -1,0 +1,131 @@
+"""Saving a download to disk, for every command that fetches a file (`services download`, `wasm download`,
+`files download`, and any other group's).
+
+```python
+saved = save_download(cli.out, lambda to: client.wasm.download(loc, to=to), dest=out, force=force,
+                      fallback="service.zip", what="WASM module")
+render_saved(cli.out, saved)
+```
+`fetch(to)` must stream the body into the file `to` (the SDK's `to=`, which writes atomically). The body goes
+to a hidden temporary file in the destination folder first; only then is the final name known (the server's,
+from Content-Disposition, unless `--out` names a file), and the temporary file is renamed to it. An existing
+file is never replaced without `--force`; on any error, nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .exit_codes import CliError, ExitCode
+from .output import Output
+
+if TYPE_CHECKING:
+    from cspark_core import SparkResponse
+
+__all__ = ["DownloadUsageError", "ForceOpt", "OutPathOpt", "Saved", "render_saved", "save_download"]
+
+OutPathOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        metavar="PATH",
+        help="File or folder to write to (default: the server's file name in the current folder).",
+        show_default=False,
+    ),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
+
+Fetch = Callable[[Path], "SparkResponse"]
+
+
+class DownloadUsageError(CliError):
+    """A download the user asked for that cannot go ahead as given (exit 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+@dataclass(frozen=True)
+class Saved:
+    """Where a download went, its size, and the SDK's response (headers, request id)."""
+
+    path: Path
+    size: int
+    response: Any
+
+    def view(self) -> dict[str, Any]:
+        return {"path": str(self.path), "size": self.size, "request_id": self.response.request_id}
+
+
+def _refuse_existing(path: Path) -> DownloadUsageError:
+    return DownloadUsageError(
+        f"{path} already exists: pass --force to replace it, or --out to write elsewhere",
+    )
+
+
+def _split_dest(dest: Path | None) -> tuple[Path, Path | None]:
+    """(folder to write in, the file named by --out or None to use the server's name)."""
+    if dest is None:
+        return Path.cwd(), None
+    if dest.is_dir():
+        return dest, None
+    folder = dest.parent if str(dest.parent) else Path.cwd()
+    if not folder.is_dir():
+        raise DownloadUsageError(f"--out {dest}: the folder {folder} does not exist")
+    return folder, dest
+
+
+def final_name(response: Any, fallback: str) -> str:
+    """The server's file name (Content-Disposition) or `fallback`; never a path."""
+    from cspark_core.resources._base import file_name_from
+
+    return file_name_from(getattr(response, "headers", {}) or {}, fallback)
+
+
+def _file_mode() -> int:
+    """The mode a new file would get (0666 less the umask): temporary files are created 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def save_download(
+    out: Output, fetch: Fetch, *, dest: Path | None, force: bool, fallback: str, what: str
+) -> Saved:
+    """Fetch into a temporary file beside the destination, then rename it to its final name."""
+    folder, named = _split_dest(dest)
+    if named is not None and named.exists() and not force:
+        raise _refuse_existing(named)
+    fd, tmp_name = tempfile.mkstemp(prefix=".cspark-", suffix=".download", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with out.spinner(f"Downloading {what}"):
+            response = fetch(tmp)
+        target = named if named is not None else folder / final_name(response, fallback)
+        if target.exists() and not force:
+            raise _refuse_existing(target)
+        size = tmp.stat().st_size
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return Saved(target, size, response)
+
+
+def render_saved(out: Output, saved: Saved) -> None:
+    """The file's path on stdout (or its details as JSON), a line of success on stderr."""
+    if out.format == "table":
+        out.raw(str(saved.path))
+    else:
+        out.result(saved.view(), rows=[saved.view()])
+    out.success(f"Saved {saved.size} bytes to {saved.path}")
