@@ -1,0 +1,100 @@
+"""WASM and temporary-file downloads (spark-api.md §13, §14): paths, credentials, atomic writes, and a body
+cut off mid-way. No sockets: httpx.MockTransport."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cspark_core import Client, SparkSdkError, UnknownApiError, UriParams
+from cspark_core.resources.files import file_request
+from cspark_core.resources.wasm import download_request
+
+BASE = "http://127.0.0.1:9/acme"
+
+
+@pytest.mark.parametrize(
+    ("uri", "path"),
+    [
+        ("pricing/quote", "api/v3/nodegen/getnodegenzipbyId/folders/pricing/services/quote"),
+        ("pricing/quote[1.0.0]", "api/v3/nodegen/getnodegenzipbyId/folders/pricing/services/quote"),
+        ("my folder/q", "api/v3/nodegen/getnodegenzipbyId/folders/my%20folder/services/q"),
+        ("service/5c0d", "api/v3/nodegen/getnodegenzipbyId/service/5c0d"),
+        ("version/9f8e", "api/v3/nodegen/getnodegenzipbyId/version/9f8e"),
+        (UriParams(folder="f", service="s", version_id="9f8e", public=True),
+         "api/v3/nodegen/public/getnodegenzipbyId/version/9f8e"),
+    ],
+)  # fmt: skip
+def test_wasm_paths(uri: str | UriParams, path: str) -> None:
+    req = download_request(uri)
+    assert (req.method, req.path, req.scope) == ("GET", path, "tenant")
+
+
+def test_wasm_refuses_a_proxy_locator() -> None:
+    with pytest.raises(SparkSdkError, match="proxy"):
+        download_request("proxy/custom/endpoint")
+
+
+def test_file_urls() -> None:
+    assert file_request("https://entitystore.uat.us.coherent.global/docstore/x.zip").scope == "url"
+    assert (file_request("/docstore/x.zip").scope, file_request("/docstore/x.zip").path) == (
+        "host",
+        "docstore/x.zip",
+    )
+    for bad in ("", "  ", "ftp://host/x", "x.zip"):
+        with pytest.raises(SparkSdkError):
+            file_request(bad)
+
+
+class Body(httpx.SyncByteStream):
+    """A body that sends some bytes and then breaks, like a dropped connection."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"PK first half"
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+
+def client_for(handler: httpx.MockTransport) -> Client:
+    return Client(BASE, api_key="k", environ={}, logger=False, http_client=httpx.Client(transport=handler))
+
+
+def test_a_body_cut_mid_way_is_an_api_error_and_leaves_no_file(tmp_path: Path) -> None:
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, stream=Body()))
+    target = tmp_path / "package.zip"
+    with (
+        client_for(transport) as client,
+        pytest.raises(UnknownApiError, match="download interrupted") as info,
+    ):
+        client.files.download("http://127.0.0.1:9/docstore/tokens/secret-token/package.zip", to=target)
+    assert list(tmp_path.iterdir()) == []
+    assert "secret-token" not in str(info.value)  # the URL's access token is masked
+
+
+def test_credentials_go_only_to_the_configured_origin(tmp_path: Path) -> None:
+    seen: dict[str, str | None] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen[request.url.host] = request.headers.get("x-synthetic-key")
+        return httpx.Response(200, content=b"zip bytes")
+
+    with client_for(httpx.MockTransport(handler)) as client:
+        assert client.files.download("http://127.0.0.1:9/docstore/a.zip").buffer == b"zip bytes"
+        client.files.download("https://elsewhere.example/a.zip", to=tmp_path / "a.zip")
+    assert seen == {"127.0.0.1": "k", "elsewhere.example": None}
+    assert (tmp_path / "a.zip").read_bytes() == b"zip bytes"
+
+
+def test_wasm_streams_to_a_path(tmp_path: Path) -> None:
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, content=b"wasm zip", headers={"content-type": "application/zip"})
+
+    with client_for(httpx.MockTransport(handler)) as client:
+        res = client.wasm.download("version/9f8e", to=tmp_path / "m.zip")
+    assert res.buffer == b"" and (tmp_path / "m.zip").read_bytes() == b"wasm zip"
+    assert requests[0].url.path == "/acme/api/v3/nodegen/getnodegenzipbyId/version/9f8e"
