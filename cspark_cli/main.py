@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "files": "Download files Spark hands out as URLs.",
     "emulator": "Run a local Spark emulator.",
     "batches": "Run records through a service asynchronously, in batch pipelines.",
+    "logs": "Show a call's log, rebuild a call's workbook, download logs as CSV or JSON.",
+    "impex": "Export services as a package, and import packages.",
 }
 
 _VERSION_FLAGS = (["--version"],)

@@ -1,0 +1,173 @@
+"""`cspark logs`: API call history (spark-api.md §9). `get` shows one call's log, `rehydrate` saves the
+workbook with a call's inputs, `download` runs a log download job and saves its ZIP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..context import AppContext
+from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
+from ..options import LocatorArg, OutputOpt, check_locator
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cspark_core import SparkResponse
+
+app = typer.Typer(
+    help="Show a call's log, rebuild the workbook a call ran with, download logs as CSV or JSON.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+CallIdArg = Annotated[
+    str, typer.Argument(metavar="CALL_ID", help="The call id of an execution.", show_default=False)
+]
+IndexOpt = Annotated[
+    int | None,
+    typer.Option(min=0, help="The record's index in a many-record (v4) call.", show_default=False),
+]
+
+
+class LogType(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+LOG_FIELDS = (
+    "EngineCallId", "LogTime", "TransactionDate", "Product", "Service", "ServiceRevision", "APIVersion",
+    "SourceSystem", "Purpose", "UserName", "CalcTime", "SparkTotalTime",
+)  # fmt: skip
+
+
+def log_view(log: Any) -> dict[str, Any]:
+    """The fields of a decoded log worth a table: who, what, when, and the call's inputs and outputs."""
+    if not isinstance(log, Mapping):
+        return {"log": log}
+    view = {name: log.get(name) for name in LOG_FIELDS if name in log}
+    details = log.get("EngineDetails")
+    if isinstance(details, Mapping):
+        request = details.get("request_data")
+        response = details.get("response_data")
+        view["inputs"] = request.get("inputs") if isinstance(request, Mapping) else None
+        view["outputs"] = response.get("outputs") if isinstance(response, Mapping) else None
+    return view
+
+
+def _iso(flag: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO date or timestamp (e.g. 2025-03-01 or 2025-03-01T09:00:00)",
+            param_hint=f"'{flag}'",
+        ) from None
+    return value.strip()
+
+
+def _service_name(locator: str) -> str:
+    from cspark_core.locator import Uri
+
+    return Uri.parse(locator).service or "service"
+
+
+@app.command("get")
+def get(ctx: typer.Context, call_id: CallIdArg, index: IndexOpt = None, _output: OutputOpt = None) -> None:
+    """Show one call's log (`-o json`: Spark's reply, whose response_data is a JSON string)."""
+    cli = AppContext.of(ctx)
+    res = cli.client().logs.get(call_id, index=index)
+    cli.out.kv(log_view(res.log), data=res.data)
+
+
+@app.command("rehydrate")
+def rehydrate(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    call_id: CallIdArg,
+    index: IndexOpt = None,
+    legacy: Annotated[bool, typer.Option("--legacy", help="Spark's legacy workbook format.")] = False,
+    out: OutPathOpt = None,
+    force: ForceOpt = False,
+    _output: OutputOpt = None,
+) -> None:
+    """Save the workbook of a service with a past call's inputs in it."""
+    cli = AppContext.of(ctx)
+    target = check_locator(locator, folder_service=True)
+    client = cli.client()
+
+    def fetch(to: Path) -> SparkResponse:
+        return client.logs.rehydrate(target, call_id, index, legacy, to=to)
+
+    saved = save_download(cli.out, fetch, dest=out, force=force, fallback=f"{call_id}.xlsx", what="workbook")
+    render_saved(cli.out, saved)
+
+
+@app.command("download")
+def download(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    call_id: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--call-id", metavar="CALL_ID", help="A call to include. Repeatable.", show_default=False
+        ),
+    ] = None,
+    start_date: Annotated[
+        str | None, typer.Option(help="From this ISO date or timestamp.", show_default=False)
+    ] = None,
+    end_date: Annotated[
+        str | None, typer.Option(help="Until this ISO date or timestamp.", show_default=False)
+    ] = None,
+    correlation_id: Annotated[
+        str | None,
+        typer.Option(help="Calls with this correlation id (without --call-id).", show_default=False),
+    ] = None,
+    source_system: Annotated[
+        str | None,
+        typer.Option(help="Calls from this source system (without --call-id).", show_default=False),
+    ] = None,
+    version_id: Annotated[
+        str | None, typer.Option(help="Only calls to this version.", show_default=False)
+    ] = None,
+    timezone_offset: Annotated[
+        float | None, typer.Option(help="Shift timestamps by this many hours.", show_default=False)
+    ] = None,
+    type: Annotated[LogType, typer.Option("--type", help="Log format.")] = LogType.json,
+    out: OutPathOpt = None,
+    force: ForceOpt = False,
+    timeout: Annotated[
+        float, typer.Option(min=0.001, help="Seconds to wait for the job (exit 7 after).")
+    ] = 600.0,
+    poll_interval: Annotated[float, typer.Option(min=0.0, help="Seconds between status checks.")] = 1.0,
+    _output: OutputOpt = None,
+) -> None:
+    """Run a log download job for a service, wait for it (a spinner on a terminal), and save the ZIP."""
+    cli = AppContext.of(ctx)
+    target = check_locator(locator, folder_service=True)
+    options: dict[str, Any] = {
+        "call_ids": call_id or None,
+        "start_date": _iso("--start-date", start_date),
+        "end_date": _iso("--end-date", end_date),
+        "correlation_id": correlation_id,
+        "source_system": source_system,
+        "version_id": version_id,
+        "type": type.value,
+        "timezone_offset": timezone_offset,
+        "timeout": timeout,
+        "poll_interval": poll_interval,
+    }
+    client = cli.client()
+
+    def fetch(to: Path) -> SparkResponse:
+        return client.logs.download(target, **options, to=to)
+
+    fallback = f"{_service_name(locator)}-logs-{type.value}.zip"
+    saved = save_download(cli.out, fetch, dest=out, force=force, fallback=fallback, what=f"{type.value} logs")
+    render_saved(cli.out, saved)
