@@ -23,7 +23,7 @@ import typer
 
 from ..context import AppContext
 from ..inputs import parse_inputs, parse_json_option, read_records
-from ..options import LocatorArg, OutputOpt, RecordsFileOpt, YesOpt
+from ..options import LocatorArg, OutputOpt, RecordsFileOpt, YesOpt, check_locator
 from ..output import Column, Progress, cell
 
 if TYPE_CHECKING:
@@ -136,16 +136,6 @@ DESCRIBE_COLUMNS = [
 
 
 # -- parsing helpers ----------
-def parse_locator(text: str) -> Any:
-    """The LOCATOR argument as `UriParams`, or a usage error (exit 2) before anything is sent."""
-    from cspark_core import SparkSdkError, Uri
-
-    try:
-        return Uri.parse(text)
-    except SparkSdkError as exc:
-        raise typer.BadParameter(exc.message, param_hint="'LOCATOR'") from None
-
-
 def _json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
     if raw is None:
         return None
@@ -477,7 +467,7 @@ def create(
 ) -> None:
     """Open a pipeline on a service and print its id (then `push`, `pull`, `dispose`)."""
     cli = AppContext.of(ctx)
-    target = parse_locator(locator)
+    target = check_locator(locator)
     flags = CreateFlags(
         active_since, subservice, selected_output, call_purpose, source_system, correlation_id,
         unique_record_key, min_runners, max_runners, chunks_per_vm, runners_per_vm, max_input_size,
@@ -624,7 +614,7 @@ def run(
     warnings. Exit 7 if the batch fails or --timeout passes (the pipeline is then cancelled).
     """
     cli = AppContext.of(ctx)
-    target = parse_locator(locator)
+    target = check_locator(locator)
     plan = RunPlan(
         out=writable_target(out, force),
         format=result_format(out, format),
