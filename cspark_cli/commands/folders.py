@@ -106,6 +106,9 @@ def find(
         name, page=page, size=size, sort=sort, status=status, category=category, favorite=favorite or None
     )
     rows = res.data.get("data") if isinstance(res.data, Mapping) else None
+    if not rows and cli.out.format == "table":
+        cli.out.info("No folders found")
+        return
     cli.out.result(res.data, rows=rows if isinstance(rows, list) else [], columns=COLUMNS)
 
 

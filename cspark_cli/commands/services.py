@@ -565,7 +565,11 @@ def search(
         raise typer.BadParameter("must be positive, or -1 for all", param_hint="'--size'")
     res = cli.client().services.search(name, folder=folder, page=page, size=size, sort=sort,
                                        fields=_names(fields))  # fmt: skip
-    cli.out.result(res.data, rows=_list_in(res.data, "response_data"), columns=SEARCH_COLUMNS)
+    rows = _list_in(res.data, "response_data")
+    if not rows and cli.out.format == "table":
+        cli.out.info("No services found")
+        return
+    cli.out.result(res.data, rows=rows, columns=SEARCH_COLUMNS)
 
 
 @app.command("exists")
