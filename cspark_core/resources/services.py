@@ -35,6 +35,7 @@ __all__ = [
     "effective_dates",
     "execute_inputs",
     "merge_v4",
+    "next_page",
 ]
 
 Locator = str | UriParams
@@ -185,14 +186,18 @@ def _check_records(records: Sequence[Any]) -> list[Any]:
     return [dict(record) for record in records]
 
 
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SparkSdkError(f"inputs is not valid JSON: {exc}", cause=text) from None
+
+
 def execute_inputs(inputs: Inputs) -> dict[str, Any] | list[Any]:
     """A dict for one record (v3), or a list for many (v4): record objects, or the columnar form
     `[[names...], [values...], ...]`. None and `[]` mean one record of default values; a string is JSON."""
     if isinstance(inputs, str):
-        try:
-            inputs = json.loads(inputs)
-        except ValueError as exc:
-            raise SparkSdkError(f"inputs is not valid JSON: {exc}", cause=inputs) from None
+        inputs = _parse_json(inputs)
     if inputs is None:
         return {}
     if isinstance(inputs, Mapping):
@@ -371,7 +376,7 @@ def transform_request(
     path = _transform_path(target, using)
     meta = v3_meta(target, options) if api_version == "v3" else v4_fields(target, options)
     header = "x-request-meta" if api_version == "v3" else "x-meta"
-    body = execute_inputs(inputs) if isinstance(inputs, str) else inputs
+    body = _parse_json(inputs) if isinstance(inputs, str) else inputs  # any JSON: the transform maps it
     value = "'" + json.dumps(meta, separators=(",", ":")) + "'"
     return ApiRequest("POST", path, json={} if body is None else body, headers={header: value})
 

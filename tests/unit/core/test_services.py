@@ -562,3 +562,10 @@ def test_twins_have_identical_signatures() -> None:
         twin = getattr(AsyncServices, name)
         assert inspect.signature(method) == inspect.signature(twin), name
         assert inspect.iscoroutinefunction(twin), name
+
+
+def test_transform_body_is_any_json() -> None:
+    assert sv.transform_request("f/s", "[1, 2]", None, "v3", {}).json == [1, 2]
+    assert sv.transform_request("f/s", ["x"], None, "v3", {}).json == ["x"]
+    with pytest.raises(SparkSdkError, match="not valid JSON"):
+        sv.transform_request("f/s", "{oops", None, "v3", {})
