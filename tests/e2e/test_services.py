@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from cspark_core import Client, NotFoundError, SparkSdkError, UnauthorizedError, UriParams
+from cspark_core import (
+    Client,
+    JobFailedError,
+    JobTimeoutError,
+    NotFoundError,
+    SparkSdkError,
+    UnauthorizedError,
+    UriParams,
+)
 from cspark_core.resources.services import chunked, merge_v4, next_page
 
 SAMPLES = Path(__file__).resolve().parents[2] / "cspark_emulator" / "samples"
@@ -218,6 +227,41 @@ def test_compile_then_publish_separately(spark: Any) -> None:
     )
     assert published.data["response_data"]["version_id"]
     assert spark.services.execute("my-folder/two-step", inputs={"value": 2}).outputs == doubled(2)
+
+
+def test_a_workbook_that_does_not_compile_is_not_published(spark: Any) -> None:
+    with pytest.raises(JobFailedError) as info:
+        spark.services.create("my-folder/broken", file=b"not a workbook", poll_interval=0.05)
+    assert not isinstance(info.value, JobTimeoutError) and info.value.job_id
+    assert "compilation" in str(info.value)
+    assert not spark.services.exists("my-folder/broken")
+
+
+@pytest.fixture
+def realistic(emulator: Any) -> Iterator[None]:
+    """Compilations that take a few seconds; `reset` does not restore the speed, so this fixture does."""
+    admin(emulator, "speed", {"mode": "realistic"})
+    try:
+        yield
+    finally:
+        admin(emulator, "speed", {"mode": "instant"})
+
+
+@pytest.mark.usefixtures("realistic")
+def test_compilation_wait_has_its_own_timeout(spark: Any) -> None:
+    with pytest.raises(JobTimeoutError) as info:
+        spark.services.compile("my-folder/slow", file=WORKBOOK, timeout=0.3, poll_interval=0.1)
+    assert "%" in str(info.value.last_status)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("realistic")
+def test_compilation_progress_is_polled_until_done(spark: Any) -> None:
+    seen: list[int] = []
+    on_poll = lambda res: seen.append(res.data["response_data"]["progress"])  # noqa: E731
+    spark.services.create("my-folder/slow", file=WORKBOOK, timeout=30, poll_interval=0.25, on_poll=on_poll)
+    assert seen[0] < 100 and seen[-1] == 100 and seen == sorted(seen)
+    assert spark.services.execute("my-folder/slow", inputs={"value": 1}).outputs == doubled(1)
 
 
 def test_recompile_makes_a_patch_version(spark: Any) -> None:
