@@ -193,7 +193,10 @@ def export(
         return
 
     def fetch(to: Path) -> SparkResponse:
-        return _first(impex.exp(**options, timeout=timeout, poll_interval=poll_interval, to=to))
+        files = impex.exp(**options, timeout=timeout, poll_interval=poll_interval, to=to)
+        if len(files) > 1:  # the SDK wrote the others beside the first: name-2.zip, ...
+            cli.out.warn(f"the export has {len(files)} package files; only the first is named by --out")
+        return _first(files)
 
     saved = save_download(
         cli.out, fetch, dest=out, force=force, fallback="package.zip", what="export package"
