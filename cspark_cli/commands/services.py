@@ -63,7 +63,9 @@ TimeoutOpt = Annotated[
 PollIntervalOpt = Annotated[
     float, typer.Option("--poll-interval", min=0, help="Seconds between status polls.")
 ]
-TagsOpt = Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable, or comma-separated).")]
+TagsOpt = Annotated[
+    list[str] | None, typer.Option("--tag", metavar="TAGS", help="Tag (repeatable, or comma-separated).")
+]
 DEFAULT_TIMEOUT = 600.0
 BUMPS = ("major", "minor", "patch")
 
@@ -286,10 +288,13 @@ def execute(
     ] = None,
     tables_as_array: Annotated[
         list[str] | None,
-        typer.Option("--tables-as-array", help="Return these tables as arrays (one record)."),
+        typer.Option(
+            "--tables-as-array", metavar="NAMES", help="Return these tables as arrays (one record)."
+        ),
     ] = None,
     subservices: Annotated[
-        list[str] | None, typer.Option("--subservices", help="Only these subservices (comma-separated).")
+        list[str] | None,
+        typer.Option("--subservices", metavar="NAMES", help="Only these subservices (comma-separated)."),
     ] = None,
     echo_inputs: Annotated[
         bool, typer.Option("--echo-inputs", help="Show the inputs beside the outputs.")
@@ -556,7 +561,9 @@ def search(
     page: Annotated[int, typer.Option("--page", min=1, help="Page number.")] = 1,
     size: Annotated[int, typer.Option("--size", min=-1, help="Services per page (-1: all).")] = 100,
     sort: Annotated[str, typer.Option("--sort", help="Sort key.")] = "name1_co",
-    fields: Annotated[list[str] | None, typer.Option("--field", help="Field to return (repeatable).")] = None,
+    fields: Annotated[
+        list[str] | None, typer.Option("--field", metavar="NAME", help="Field to return (repeatable).")
+    ] = None,
     _output: OutputOpt = None,
 ) -> None:
     """Search services by name and folder."""
