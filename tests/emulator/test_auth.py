@@ -6,9 +6,9 @@ import time
 
 import httpx
 import pytest
-from emuhelp import token_for
 
 from cspark_emulator import Emulator
+from tests.emulator.emuhelp import token_for
 
 EXEC = "/api/v3/folders/my-folder/services/my-service/execute"
 

@@ -82,7 +82,7 @@ def test_seed_publishes_a_directory(admin: httpx.Client, api: httpx.Client, tmp_
     folder = tmp_path / "extra"
     folder.mkdir()
     source = api.get  # noqa: F841
-    from emuhelp import sample
+    from tests.emulator.emuhelp import sample
 
     (folder / "copy.xlsx").write_bytes(sample("my-folder", "my-service"))
     assert admin.post("seed", json={"path": str(tmp_path)}).json()["published"] == ["extra/copy"]
@@ -91,7 +91,7 @@ def test_seed_publishes_a_directory(admin: httpx.Client, api: httpx.Client, tmp_
 
 
 def test_realistic_speed_reports_progress_over_time(api: httpx.Client, admin: httpx.Client) -> None:
-    from emuhelp import sample, upload
+    from tests.emulator.emuhelp import sample, upload
 
     admin.post("speed", json={"mode": "realistic"})
     job = upload(api, "my-folder", "fresh", sample("my-folder", "my-service"))["response_data"]

@@ -7,9 +7,9 @@ import json
 import zlib
 
 import httpx
-from emuhelp import execute, publish, sample
 
 from cspark_emulator import Emulator
+from tests.emulator.emuhelp import execute, publish, sample
 
 MY = "api/v3/folders/my-folder/services/my-service/execute"
 

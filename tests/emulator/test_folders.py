@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import httpx
-from emuhelp import publish, sample
+
+from tests.emulator.emuhelp import publish, sample
 
 
 def test_create_urlencoded_and_multipart_then_get_product(v1: httpx.Client) -> None:

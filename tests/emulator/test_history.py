@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import openpyxl
-from emuhelp import execute, sample
 
 from cspark_emulator import Emulator
+from tests.emulator.emuhelp import execute, sample
 
 SVC = "api/v3/folders/my-folder/services/my-service"
 

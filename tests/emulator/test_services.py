@@ -7,7 +7,8 @@ import io
 import zipfile
 
 import httpx
-from emuhelp import publish, sample, upload
+
+from tests.emulator.emuhelp import publish, sample, upload
 
 SVC = "api/v3/folders/my-folder/services/my-service"
 
