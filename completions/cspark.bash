@@ -4,25 +4,88 @@ _cspark() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$path $w" in
-            " auth"|" auth login"|" auth status"|" auth token"|" auth logout"|" profiles"|" profiles list"|" profiles show"|" profiles use"|" profiles rm") path="$path $w" ;;
+            " auth"|" auth login"|" auth status"|" auth token"|" auth logout"|" batches"|" batches describe"|" batches create"|" batches info"|" batches status"|" batches push"|" batches pull"|" batches dispose"|" batches cancel"|" batches run"|" config"|" config get"|" emulator"|" emulator start"|" files"|" files download"|" folders"|" folders find"|" folders get"|" folders exists"|" folders create"|" folders update"|" folders delete"|" health"|" health check"|" health ok"|" impex"|" impex export"|" impex export-status"|" impex download-export"|" impex cancel-export"|" impex describe-exports"|" impex import"|" impex import-status"|" impex describe-imports"|" logs"|" logs get"|" logs rehydrate"|" logs download"|" profiles"|" profiles list"|" profiles show"|" profiles use"|" profiles rm"|" services"|" services execute"|" services validate"|" services transform"|" services metadata"|" services versions"|" services schema"|" services swagger"|" services search"|" services exists"|" services create"|" services compile"|" services publish"|" services compilation-status"|" services recompile"|" services download"|" services delete"|" wasm"|" wasm download") path="$path $w" ;;
         esac
     done
     case "$prev" in
+        --file-filter) COMPREPLY=($(compgen -W "migrate onpremises" -- "$cur")); return ;;
+        --if-exists) COMPREPLY=($(compgen -W "abort replace add-version" -- "$cur")); return ;;
+        --type) COMPREPLY=($(compgen -W "csv json" -- "$cur")); return ;;
+        --upgrade) COMPREPLY=($(compgen -W "major minor patch" -- "$cur")); return ;;
+        --version-filter) COMPREPLY=($(compgen -W "latest all" -- "$cur")); return ;;
         -o|--output) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
         -p|--profile) COMPREPLY=($(compgen -W "$(cspark -o csv profiles list 2>/dev/null | tail -n +2 | cut -d, -f1)" -- "$cur")); return ;;
     esac
     case "$path" in
-        "") words="auth profiles -p --profile -o --output --no-color -q --quiet -v --verbose --debug --version --install-completion --show-completion -h --help" ;;
+        "") words="auth batches config emulator files folders health impex logs profiles services wasm -p --profile -o --output --no-color -q --quiet -v --verbose --debug --version --install-completion --show-completion -h --help" ;;
         " auth") words="login status token logout -h --help" ;;
         " auth login") words="--name --base-url --env --tenant --api-key-stdin --token-stdin --client-id --client-secret-stdin --oauth-file --default --verify --no-verify --timeout --max-retries --retry-interval --default-output -h --help" ;;
         " auth status") words="-o --output -h --help" ;;
         " auth token") words="-h --help" ;;
         " auth logout") words="-h --help" ;;
+        " batches") words="describe create info status push pull dispose cancel run -h --help" ;;
+        " batches describe") words="-o --output -h --help" ;;
+        " batches create") words="--active-since --subservice --selected-output --call-purpose --source-system --correlation-id --unique-record-key --min-runners --max-runners --chunks-per-vm --runners-per-vm --max-input-size --max-output-size --accuracy --extras -o --output -h --help" ;;
+        " batches info") words="-o --output -h --help" ;;
+        " batches status") words="-o --output -h --help" ;;
+        " batches push") words="--file --chunk-size --parameters --summary -o --output -h --help" ;;
+        " batches pull") words="--max --out --force -o --output -h --help" ;;
+        " batches dispose") words="-o --output -h --help" ;;
+        " batches cancel") words="-y --yes -o --output -h --help" ;;
+        " batches run") words="--file --out --format --force --chunk-size --parameters --summary --timeout --poll-interval --active-since --subservice --selected-output --call-purpose --source-system --correlation-id --unique-record-key --min-runners --max-runners --accuracy -o --output -h --help" ;;
+        " config") words="get -h --help" ;;
+        " config get") words="-o --output -h --help" ;;
+        " emulator") words="start -h --help" ;;
+        " emulator start") words="--port --host --tenant --samples --no-samples --data --profile-name --default -h --help" ;;
+        " files") words="download -h --help" ;;
+        " files download") words="--out --force -o --output -h --help" ;;
+        " folders") words="find get exists create update delete -h --help" ;;
+        " folders find") words="--page --size --sort --status --category --favorite -o --output -h --help" ;;
+        " folders get") words="-o --output -h --help" ;;
+        " folders exists") words="-o --output -h --help" ;;
+        " folders create") words="--description --category --status --start-date --launch-date --cover -o --output -h --help" ;;
+        " folders update") words="--description --category --start-date --launch-date --cover -o --output -h --help" ;;
+        " folders delete") words="-y --yes -o --output -h --help" ;;
+        " health") words="check ok -h --help" ;;
+        " health check") words="-o --output -h --help" ;;
+        " health ok") words="-o --output -h --help" ;;
+        " impex") words="export export-status download-export cancel-export describe-exports import import-status describe-imports -h --help" ;;
+        " impex export") words="--folder --service --version-id --file-filter --version-filter --source-system --correlation-id --out --force --timeout --poll-interval --no-wait -o --output -h --help" ;;
+        " impex export-status") words="-o --output -h --help" ;;
+        " impex download-export") words="--out --force -o --output -h --help" ;;
+        " impex cancel-export") words="-y --yes -o --output -h --help" ;;
+        " impex describe-exports") words="-o --output -h --help" ;;
+        " impex import") words="--destination --if-exists --upgrade --source-system --correlation-id --timeout --poll-interval --no-wait -o --output -h --help" ;;
+        " impex import-status") words="-o --output -h --help" ;;
+        " impex describe-imports") words="-o --output -h --help" ;;
+        " logs") words="get rehydrate download -h --help" ;;
+        " logs get") words="--index -o --output -h --help" ;;
+        " logs rehydrate") words="--index --legacy --out --force -o --output -h --help" ;;
+        " logs download") words="--call-id --start-date --end-date --correlation-id --source-system --version-id --timezone-offset --type --out --force --timeout --poll-interval -o --output -h --help" ;;
         " profiles") words="list show use rm -h --help" ;;
         " profiles list") words="-o --output -h --help" ;;
         " profiles show") words="-o --output -h --help" ;;
         " profiles use") words="-h --help" ;;
         " profiles rm") words="-y --yes -h --help" ;;
+        " services") words="execute validate transform metadata versions schema swagger search exists create compile publish compilation-status recompile download delete -h --help" ;;
+        " services execute") words="--inputs --records --chunk-size --concurrency --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id --outputs --output-names --outputs-filter --tables-as-array --subservices --echo-inputs --debug-solve --downloadable --compiler-type --extras --response-format -o --output -h --help" ;;
+        " services validate") words="--inputs --validation-type --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id -o --output -h --help" ;;
+        " services transform") words="--inputs --using --api-version --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id -o --output -h --help" ;;
+        " services metadata") words="-o --output -h --help" ;;
+        " services versions") words="-o --output -h --help" ;;
+        " services schema") words="--version-id -o --output -h --help" ;;
+        " services swagger") words="--category --downloadable --version-id -h --help" ;;
+        " services search") words="--folder --page --size --sort --field -o --output -h --help" ;;
+        " services exists") words="-o --output -h --help" ;;
+        " services create") words="--file --file-name --versioning --start-date --end-date --draft-name --track-user --timeout --poll-interval -o --output -h --help" ;;
+        " services compile") words="--file --file-name --versioning --start-date --end-date --timeout --poll-interval -o --output -h --help" ;;
+        " services publish") words="--file-id --engine-id --draft-name --versioning --start-date --end-date --track-user --label --release-notes --tag -o --output -h --help" ;;
+        " services compilation-status") words="-o --output -h --help" ;;
+        " services recompile") words="--version-id --upgrade --compiler --release-notes --label --start-date --end-date --tag --wait --no-wait --timeout --poll-interval -o --output -h --help" ;;
+        " services download") words="--version-id --file-name --type --out --force -o --output -h --help" ;;
+        " services delete") words="-y --yes -o --output -h --help" ;;
+        " wasm") words="download -h --help" ;;
+        " wasm download") words="--version-id --out --force -o --output -h --help" ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

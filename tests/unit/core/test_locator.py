@@ -16,7 +16,10 @@ from cspark_core import SparkSdkError, Uri, UriParams
         ("pricing/quote[1.4.0]", UriParams(folder="pricing", service="quote", version="1.4.0")),
         ("pricing/quote[]", UriParams(folder="pricing", service="quote")),
         ("/pricing//quote/", UriParams(folder="pricing", service="quote")),
-        ("folders/pricing/services/quote[2.0.1]", UriParams(folder="pricing", service="quote", version="2.0.1")),
+        (
+            "folders/pricing/services/quote[2.0.1]",
+            UriParams(folder="pricing", service="quote", version="2.0.1"),
+        ),
         ("myfolders/quote", UriParams(folder="myfolders", service="quote")),  # the official SDK mangles this
         ("folders/myfolders/services/myservices", UriParams(folder="myfolders", service="myservices")),
         ("pricing/my services", UriParams(folder="pricing", service="my services")),
@@ -29,7 +32,9 @@ def test_parse(text: str, expected: UriParams) -> None:
     assert Uri.parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "pricing", "/", "a/b/c", "pricing/quote[1", "pricing/qu[o]te", "version/"])
+@pytest.mark.parametrize(
+    "text", ["", "pricing", "/", "a/b/c", "pricing/quote[1", "pricing/qu[o]te", "version/"]
+)
 def test_malformed_locators_quote_the_input(text: str) -> None:
     with pytest.raises(SparkSdkError) as info:
         Uri.parse(text)
@@ -82,7 +87,9 @@ def test_of_accepts_overrides() -> None:
 
 
 names = st.text(
-    alphabet=st.characters(blacklist_characters="/[]", blacklist_categories=("Cs", "Cc")), min_size=1, max_size=20
+    alphabet=st.characters(blacklist_characters="/[]", blacklist_categories=("Cs", "Cc")),
+    min_size=1,
+    max_size=20,
 ).filter(lambda s: s.strip() == s and s not in ("folders", "version", "service", "proxy"))
 versions = st.one_of(st.none(), st.from_regex(r"\A[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\Z"))
 

@@ -49,7 +49,15 @@ def test_polls_until_done() -> None:
 def test_times_out_with_the_last_status() -> None:
     clock = Clock()
     with pytest.raises(JobTimeoutError) as info:
-        wait_for(lambda: {"progress": 40}, JOB, job_id="c0de", timeout=5, interval=2, sleep=clock.sleep, clock=clock)
+        wait_for(
+            lambda: {"progress": 40},
+            JOB,
+            job_id="c0de",
+            timeout=5,
+            interval=2,
+            sleep=clock.sleep,
+            clock=clock,
+        )
     assert "compilation c0de did not finish within 5 s (last status: 40%)" in str(info.value)
     assert info.value.job_id == "c0de"
     assert info.value.last_status == "40%"

@@ -115,7 +115,11 @@ def test_oauth_from_environment_and_file(tmp_path) -> None:  # type: ignore[no-u
 
 @pytest.mark.parametrize(
     ("content", "fragment"),
-    [("{not json", "not valid JSON"), ('{"client_id": "x"}', "client_secret is missing"), ("[1]", "JSON object")],
+    [
+        ("{not json", "not valid JSON"),
+        ('{"client_id": "x"}', "client_secret is missing"),
+        ("[1]", "JSON object"),
+    ],
 )
 def test_bad_oauth_files(tmp_path, content: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "oauth.json"
@@ -134,7 +138,9 @@ def test_no_credentials_is_an_error() -> None:
         Settings.build("http://localhost:1/t", environ={})
 
 
-@pytest.mark.parametrize(("token", "expected"), [("Bearer abc", "abc"), ("bearer   abc", "abc"), ("abc", "abc")])
+@pytest.mark.parametrize(
+    ("token", "expected"), [("Bearer abc", "abc"), ("bearer   abc", "abc"), ("abc", "abc")]
+)
 def test_bearer_prefix_is_stripped(token: str, expected: str) -> None:
     auth = Settings.build("http://localhost:1/t", token=token, environ={}).auth
     assert auth.headers() == {"Authorization": f"Bearer {expected}"}
@@ -148,7 +154,11 @@ def test_open_sends_no_credentials() -> None:
 
 def test_oauth_beats_api_key_beats_token() -> None:
     auth = Settings.build(
-        "http://localhost:1/t", api_key="k", token="t", oauth={"client_id": "i", "client_secret": "s"}, environ={}
+        "http://localhost:1/t",
+        api_key="k",
+        token="t",
+        oauth={"client_id": "i", "client_secret": "s"},
+        environ={},
     ).auth
     assert auth.kind == "oauth"
 

@@ -87,7 +87,8 @@ def test_retry_after_headers() -> None:
     ("status", "cls"),
     [
         (400, BadRequestError), (401, UnauthorizedError), (403, ForbiddenError), (404, NotFoundError),
-        (409, ConflictError), (429, RateLimitError), (500, InternalServerError), (503, ServiceUnavailableError),
+        (409, ConflictError), (429, RateLimitError), (500, InternalServerError),
+        (503, ServiceUnavailableError),
         (405, UnknownApiError), (502, UnknownApiError), (None, UnknownApiError),
     ],
 )  # fmt: skip
@@ -102,7 +103,10 @@ def test_envelope_errors() -> None:
     assert envelope_error({"status": "Success", "data": 1}) is None
     assert envelope_error({"status": None, "response_data": {}}) is None  # rehydrate answers status null
     assert envelope_error({"status": "failed", "object": "export"}) is None  # a job status, not an envelope
-    assert envelope_error({"status": "Error", "errorCode": "PRODUCT_ALREADY_EXISTS", "message": "dup"}) == (409, "dup")
+    assert envelope_error({"status": "Error", "errorCode": "PRODUCT_ALREADY_EXISTS", "message": "dup"}) == (
+        409,
+        "dup",
+    )
     assert envelope_error({"status": "Error", "error": {"message": "bad input"}}) == (400, "bad input")
 
 
@@ -215,7 +219,9 @@ def test_500_is_not_retried() -> None:
 
 def test_200_with_error_envelope_raises() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return ok({"status": "Error", "errorCode": "PRODUCT_ALREADY_EXISTS", "message": "exists", "data": None})
+        return ok(
+            {"status": "Error", "errorCode": "PRODUCT_ALREADY_EXISTS", "message": "exists", "data": None}
+        )
 
     with pytest.raises(ConflictError, match="exists"):
         transport(handler).send(ApiRequest("POST", "x"))
