@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner, Result
 
 from cspark_core import AsyncClient, Client
 
@@ -79,4 +80,29 @@ def spark(request: pytest.FixtureRequest, emulator: Any) -> Iterator[Any]:
 def oauth_client(emulator: Any) -> Iterator[Client]:
     oauth = {"client_id": emulator.client_id, "client_secret": emulator.client_secret}
     with Client(emulator.url, oauth=oauth, environ={}, logger=False) as client:
+        yield client
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """`run("services", "execute", ...)`: the cspark app through CliRunner, configured by environment
+    variables alone (no profile), against the emulator."""
+    from cspark_cli.main import app
+
+    monkeypatch.setenv("CSPARK_BASE_URL", emulator.url)
+    monkeypatch.setenv("CSPARK_API_KEY", emulator.api_key)
+
+    def invoke(*args: str, input: str | None = None, obj: Any = None) -> Result:
+        return CliRunner().invoke(app, list(args), input=input, obj=obj)
+
+    return invoke
+
+
+@pytest.fixture
+def sdk(emulator: Any) -> Iterator[Client]:
+    """A plain sync client, for a CLI test's setup and for comparing the CLI's output with the SDK's."""
+    with Client(emulator.url, api_key=emulator.api_key, environ={}, logger=False) as client:
         yield client

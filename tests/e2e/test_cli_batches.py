@@ -9,37 +9,18 @@ import io
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner, Result
 
 from cspark_cli.context import AppContext, Prompter
-from cspark_cli.main import app
 from cspark_core import Client
+from tests.e2e.conftest import Run
 
 SERVICE = "my-folder/my-service"
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("CSPARK_BASE_URL", emulator.url)
-    monkeypatch.setenv("CSPARK_API_KEY", emulator.api_key)
-
-    def invoke(*args: str, input: str | None = None, obj: Any = None) -> Result:
-        return CliRunner().invoke(app, list(args), input=input, obj=obj)
-
-    return invoke
-
-
-@pytest.fixture
-def spark(emulator: Any) -> Iterator[Client]:
-    with Client(emulator.url, api_key=emulator.api_key, environ={}, logger=False) as client:
-        yield client
 
 
 @pytest.fixture
@@ -55,15 +36,15 @@ def write_csv(path: Path, count: int) -> Path:
     return path
 
 
-def batch_states(spark: Client) -> dict[str, str]:
-    data = spark.batches.describe().data
+def batch_states(sdk: Client) -> dict[str, str]:
+    data = sdk.batches.describe().data
     return {b["id"]: b["data"]["batch_status"] for b in data["in_progress_batches"] + data["recent_batches"]}
 
 
 # -- run ----------
 @pytest.mark.slow
 @pytest.mark.timeout(300)  # the emulator's workbook engine takes about 3 ms a record, more on a busy machine
-def test_run_returns_10000_results_in_input_order(run: Run, tmp_path: Path, spark: Client) -> None:
+def test_run_returns_10000_results_in_input_order(run: Run, tmp_path: Path, sdk: Client) -> None:
     source = write_csv(tmp_path / "in.csv", 10_000)
     out = tmp_path / "out.csv"
     result = run("batches", "run", SERVICE, "--file", str(source), "--out", str(out), "--chunk-size", "1000")
@@ -75,7 +56,7 @@ def test_run_returns_10000_results_in_input_order(run: Run, tmp_path: Path, spar
     assert [int(r["doubled"]) for r in rows] == [2 * i for i in range(10_000)]
     assert rows[9_999]["label"] == "Value is 9999" and rows[0]["errors"] == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.csv"]  # no temporary file left
-    assert set(batch_states(spark).values()) == {"completed"}  # the pipeline was closed
+    assert set(batch_states(sdk).values()) == {"completed"}  # the pipeline was closed
 
 
 def test_run_writes_jsonl_counts_record_errors_and_keeps_order(run: Run, tmp_path: Path) -> None:
@@ -103,7 +84,7 @@ def test_run_reads_stdin_and_takes_format_and_json_summary(run: Run, tmp_path: P
 
 
 def test_run_times_out_with_exit_7_no_file_and_the_pipeline_cancelled(
-    run: Run, tmp_path: Path, spark: Client, realistic: None
+    run: Run, tmp_path: Path, sdk: Client, realistic: None
 ) -> None:
     source = write_csv(tmp_path / "in.csv", 40)
     out = tmp_path / "out.csv"
@@ -114,18 +95,18 @@ def test_run_times_out_with_exit_7_no_file_and_the_pipeline_cancelled(
     assert result.exit_code == 7, result.stderr
     assert "did not finish within 0.5 s" in result.stderr
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
-    assert list(batch_states(spark).values()) == ["cancelled"]
+    assert list(batch_states(sdk).values()) == ["cancelled"]
 
 
-def test_a_batch_that_fails_exits_7(run: Run, tmp_path: Path, spark: Client, realistic: None) -> None:
+def test_a_batch_that_fails_exits_7(run: Run, tmp_path: Path, sdk: Client, realistic: None) -> None:
     source = write_csv(tmp_path / "in.csv", 40)
     out = tmp_path / "out.csv"
 
     def delete_service_once_started() -> None:  # every chunk after that fails: the batch fails
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and "in_progress" not in batch_states(spark).values():
+        while time.monotonic() < deadline and "in_progress" not in batch_states(sdk).values():
             time.sleep(0.05)
-        spark.services.delete(SERVICE)
+        sdk.services.delete(SERVICE)
 
     saboteur = threading.Thread(target=delete_service_once_started)
     saboteur.start()
@@ -136,7 +117,7 @@ def test_a_batch_that_fails_exits_7(run: Run, tmp_path: Path, spark: Client, rea
     assert not out.exists()
 
 
-def test_run_refuses_bad_input_before_sending_anything(run: Run, tmp_path: Path, spark: Client) -> None:
+def test_run_refuses_bad_input_before_sending_anything(run: Run, tmp_path: Path, sdk: Client) -> None:
     source = write_csv(tmp_path / "in.csv", 3)
     existing = tmp_path / "out.csv"
     existing.write_text("keep me", encoding="utf-8")
@@ -154,7 +135,7 @@ def test_run_refuses_bad_input_before_sending_anything(run: Run, tmp_path: Path,
     bad = run("batches", "run", "no-slash", "--file", str(source), "--out", str(tmp_path / "o.csv"))
     assert bad.exit_code == 2 and "LOCATOR" in bad.stderr
     assert existing.read_text(encoding="utf-8") == "keep me"
-    assert batch_states(spark) == {}
+    assert batch_states(sdk) == {}
 
 
 # -- one call at a time ----------
@@ -197,9 +178,9 @@ def test_the_pipeline_commands_one_by_one(run: Run, tmp_path: Path) -> None:
     assert disposed.exit_code == 0 and json.loads(disposed.stdout)["id"] == batch_id
 
 
-def test_pull_shows_one_row_per_record_in_a_table(run: Run, spark: Client) -> None:
-    batch_id = spark.batches.create(SERVICE).data["id"]
-    spark.batches.of(batch_id).push(inputs=[{"value": 4}, {"value": 5}])
+def test_pull_shows_one_row_per_record_in_a_table(run: Run, sdk: Client) -> None:
+    batch_id = sdk.batches.create(SERVICE).data["id"]
+    sdk.batches.of(batch_id).push(inputs=[{"value": 4}, {"value": 5}])
     result = run("batches", "pull", batch_id)
     assert result.exit_code == 0, result.stderr
     header, *rows = result.stdout.splitlines()
@@ -207,20 +188,20 @@ def test_pull_shows_one_row_per_record_in_a_table(run: Run, spark: Client) -> No
     assert [row.split()[1:3] for row in rows] == [["0", "8"], ["1", "10"]]
 
 
-def test_cancel_needs_yes_or_a_terminal(run: Run, spark: Client) -> None:
-    batch_id = spark.batches.create(SERVICE).data["id"]
+def test_cancel_needs_yes_or_a_terminal(run: Run, sdk: Client) -> None:
+    batch_id = sdk.batches.create(SERVICE).data["id"]
     refused = run("batches", "cancel", batch_id)
     assert refused.exit_code == 2 and "--yes" in refused.stderr
-    assert batch_states(spark)[batch_id] == "created"
+    assert batch_states(sdk)[batch_id] == "created"
 
     declined = run(
         "batches", "cancel", batch_id, input="n\n", obj=AppContext(prompter=Prompter(interactive=True))
     )
-    assert declined.exit_code != 0 and batch_states(spark)[batch_id] == "created"
+    assert declined.exit_code != 0 and batch_states(sdk)[batch_id] == "created"
 
     done = run("batches", "cancel", batch_id, "--yes")
     assert done.exit_code == 0, done.stderr
-    assert "batch_status:" in done.stdout and batch_states(spark)[batch_id] == "cancelled"
+    assert "batch_status:" in done.stdout and batch_states(sdk)[batch_id] == "cancelled"
 
 
 def test_errors_name_the_flag_or_map_to_exit_codes(run: Run, tmp_path: Path) -> None:

@@ -5,23 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from cspark_cli.main import app
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("CSPARK_BASE_URL", emulator.url)
-    monkeypatch.setenv("CSPARK_API_KEY", emulator.api_key)
-    return lambda *args, input=None: CliRunner().invoke(app, list(args), input=input)
+from tests.e2e.conftest import Run
 
 
 def ok(result: Result) -> Result:

@@ -5,37 +5,17 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner, Result
 
-from cspark_cli.main import app
 from cspark_core import Client
+from tests.e2e.conftest import Run
 
 SERVICE = "my-folder/my-service"
-Run = Callable[..., Result]
 FAST = ("--poll-interval", "0.05")
-
-
-@pytest.fixture
-def run(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("CSPARK_BASE_URL", emulator.url)
-    monkeypatch.setenv("CSPARK_API_KEY", emulator.api_key)
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(app, list(args))
-
-    return invoke
-
-
-@pytest.fixture
-def spark(emulator: Any) -> Iterator[Client]:
-    with Client(emulator.url, api_key=emulator.api_key, environ={}, logger=False) as client:
-        yield client
 
 
 @pytest.fixture
@@ -58,13 +38,13 @@ def test_export_saves_the_package(run: Run, tmp_path: Path, package: Path) -> No
     assert Path(json.loads(folder.stdout)["path"]).parent == elsewhere
 
 
-def test_import_maps_services_and_lists_them(run: Run, spark: Client, package: Path) -> None:
+def test_import_maps_services_and_lists_them(run: Run, sdk: Client, package: Path) -> None:
     result = run("impex", "import", str(package), "--destination", f"{SERVICE}=my-folder/copy", *FAST)
     assert result.exit_code == 0, result.stderr
     header, row = result.stdout.splitlines()
     assert header.split() == ["Source", "Destination", "Status"]
     assert row.split() == [SERVICE, "my-folder/copy", "added"]
-    assert spark.services.execute("my-folder/copy", inputs={"value": 2}).outputs["doubled"] == 4
+    assert sdk.services.execute("my-folder/copy", inputs={"value": 2}).outputs["doubled"] == 4
 
     replaced = run(
         "impex", "import", str(package), "--destination", SERVICE, "--if-exists", "replace", "-o", "json"

@@ -5,41 +5,21 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner, Result
 
-from cspark_cli.main import app
 from cspark_core import Client
+from tests.e2e.conftest import Run
 
 SERVICE = "my-folder/my-service"
-Run = Callable[..., Result]
 
 
 @pytest.fixture
-def run(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("CSPARK_BASE_URL", emulator.url)
-    monkeypatch.setenv("CSPARK_API_KEY", emulator.api_key)
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(app, list(args))
-
-    return invoke
-
-
-@pytest.fixture
-def spark(emulator: Any) -> Iterator[Client]:
-    with Client(emulator.url, api_key=emulator.api_key, environ={}, logger=False) as client:
-        yield client
-
-
-@pytest.fixture
-def call_id(spark: Client) -> str:
-    res = spark.services.execute(SERVICE, inputs={"value": 3}, correlation_id="corr-7")
+def call_id(sdk: Client) -> str:
+    res = sdk.services.execute(SERVICE, inputs={"value": 3}, correlation_id="corr-7")
     return str(res.data["response_meta"]["call_id"])
 
 

@@ -6,7 +6,6 @@ import json
 import socket
 import sys
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,9 @@ from typer.testing import CliRunner, Result
 
 from cspark_cli.main import app
 from cspark_core import Client
+from tests.e2e.conftest import Run
 
 SERVICE = "my-folder/my-service"
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("CSPARK_BASE_URL", emulator.url)
-    monkeypatch.setenv("CSPARK_API_KEY", emulator.api_key)
-    return lambda *args: CliRunner().invoke(app, list(args))
 
 
 def ok(result: Result) -> Result:

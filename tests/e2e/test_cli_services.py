@@ -6,41 +6,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
 from cspark_cli.context import AppContext, Prompter
-from cspark_cli.main import app
-from cspark_core import Client
+from tests.e2e.conftest import Run
 
 SAMPLES = Path(__file__).resolve().parents[2] / "cspark_emulator" / "samples"
 WORKBOOK = SAMPLES / "my-folder" / "my-service.xlsx"
 SERVICE = "my-folder/my-service"
 VOLATILE = ("call_id", "request_timestamp", "process_time")  # differ from one call to the next
-
-Run = Callable[..., Result]
-
-
-@pytest.fixture
-def run(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Run:
-    monkeypatch.setenv("CSPARK_BASE_URL", emulator.url)
-    monkeypatch.setenv("CSPARK_API_KEY", emulator.api_key)
-
-    def invoke(*args: str, input: str | None = None, obj: Any = None) -> Result:
-        return CliRunner().invoke(app, list(args), input=input, obj=obj)
-
-    return invoke
-
-
-@pytest.fixture
-def sdk(emulator: Any) -> Any:
-    with Client(emulator.url, api_key=emulator.api_key, environ={}, logger=False) as client:
-        yield client
 
 
 def expected(value: int) -> dict[str, Any]:
