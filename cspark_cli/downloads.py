@@ -14,8 +14,8 @@ file is never replaced without `--force`; on any error, nothing is left behind.
 
 from __future__ import annotations
 
-import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,13 +89,6 @@ def final_name(response: Any, fallback: str) -> str:
     return file_name_from(getattr(response, "headers", {}) or {}, fallback)
 
 
-def _file_mode() -> int:
-    """The mode a new file would get (0666 less the umask): temporary files are created 0600."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def save_download(
     out: Output, fetch: Fetch, *, dest: Path | None, force: bool, fallback: str, what: str
 ) -> Saved:
@@ -103,9 +96,10 @@ def save_download(
     folder, named = _split_dest(dest)
     if named is not None and named.exists() and not force:
         raise _refuse_existing(named)
-    fd, tmp_name = tempfile.mkstemp(prefix=".cspark-", suffix=".download", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # A private folder beside the destination: the SDK writes the file there (atomically, with the
+    # umask's mode), and it is renamed into place once its final name is known.
+    staging = Path(tempfile.mkdtemp(prefix=".cspark-", dir=folder))
+    tmp = staging / "download"
     try:
         with out.spinner(f"Downloading {what}"):
             response = fetch(tmp)
@@ -113,12 +107,9 @@ def save_download(
         if target.exists() and not force:
             raise _refuse_existing(target)
         size = tmp.stat().st_size
-        os.chmod(tmp, _file_mode())
         os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return Saved(target, size, response)
 
 

@@ -84,8 +84,10 @@ def _describe_spark(exc: BaseException) -> Failure | None:
 
     if not isinstance(exc, e.SparkError):
         return None
-    if isinstance(exc, e.SparkSdkError):
+    if isinstance(exc, e.SettingsError):
         return Failure(ExitCode.AUTH, exc.message, _LOGIN_HINT)
+    if isinstance(exc, e.SparkSdkError):  # an argument the SDK refused before sending anything
+        return Failure(ExitCode.USAGE, exc.message)
     assert isinstance(exc, e.SparkApiError)
     message = _api_message(exc)
     if isinstance(exc, e.JobFailedError):  # before the status checks: a job error may carry any status

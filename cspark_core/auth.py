@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from .errors import SparkSdkError, UnauthorizedError
+from .errors import SettingsError, SparkSdkError, UnauthorizedError
 from .request import ApiRequest
 
 if TYPE_CHECKING:
@@ -70,13 +70,13 @@ class OAuth:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise SparkSdkError(
+            raise SettingsError(
                 f"cannot read OAuth file {str(path)!r}: {exc.strerror}", cause=str(path)
             ) from None
         except ValueError:
-            raise SparkSdkError(f"OAuth file {str(path)!r} is not valid JSON", cause=str(path)) from None
+            raise SettingsError(f"OAuth file {str(path)!r} is not valid JSON", cause=str(path)) from None
         if not isinstance(data, Mapping):
-            raise SparkSdkError(f"OAuth file {str(path)!r} must hold a JSON object", cause=str(path))
+            raise SettingsError(f"OAuth file {str(path)!r} must hold a JSON object", cause=str(path))
         return cls._from_mapping(data, f"OAuth file {str(path)!r}")
 
     @classmethod
@@ -86,7 +86,7 @@ class OAuth:
         client_secret = data.get("client_secret") or data.get("clientSecret")
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
             if not isinstance(value, str) or not value.strip():
-                raise SparkSdkError(f"{where}: {name} is missing", cause=name)
+                raise SettingsError(f"{where}: {name} is missing", cause=name)
         return cls(str(client_id).strip(), str(client_secret).strip())
 
     def retrieve_token(self, config: Settings) -> AccessToken:
@@ -113,7 +113,7 @@ class Authorization:
         self.token = re.sub(r"^bearer\s+", "", token.strip(), flags=re.IGNORECASE) if token else None
         self.oauth = oauth
         if not (api_key or self.token or oauth):
-            raise SparkSdkError(
+            raise SettingsError(
                 "no credentials: set an API key, a bearer token or OAuth client credentials "
                 "(CSPARK_API_KEY, CSPARK_BEARER_TOKEN, CSPARK_CLIENT_ID and CSPARK_CLIENT_SECRET, "
                 "or CSPARK_OAUTH_PATH)"

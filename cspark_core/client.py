@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .auth import TokenCache
-from .errors import SparkSdkError
+from .errors import SettingsError
 from .log import LoggerOptions
 from .settings import BaseUrl, Settings
 from .transport import AsyncTransport, SyncTransport
@@ -276,4 +276,4 @@ def _bearer(settings: Settings) -> str | None:
         return settings.auth.token
     if kind == "oauth":
         return None
-    raise SparkSdkError(f"no bearer token: this client authenticates with {kind.replace('_', ' ')}")
+    raise SettingsError(f"no bearer token: this client authenticates with {kind.replace('_', ' ')}")

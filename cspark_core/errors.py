@@ -19,6 +19,7 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "SettingsError",
     "SparkApiError",
     "SparkError",
     "SparkSdkError",
@@ -45,6 +46,10 @@ class SparkError(Exception):
 
 class SparkSdkError(SparkError):
     """A bad argument or setting, caught before anything is sent. `cause` is the offending entry."""
+
+
+class SettingsError(SparkSdkError):
+    """The client's settings are missing or invalid: base URL, credentials, timeout, retries, logger."""
 
 
 class SparkApiError(SparkError):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from .errors import SparkSdkError
+from .errors import SettingsError
 
 __all__ = ["LoggerOptions", "SdkLogger", "mask_url"]
 
@@ -44,12 +44,12 @@ class LoggerOptions:
             known = {f.name for f in fields(cls)}
             unknown = sorted(set(value) - known)
             if unknown:
-                raise SparkSdkError(f"unknown logger option {unknown[0]!r}", cause=unknown[0])
+                raise SettingsError(f"unknown logger option {unknown[0]!r}", cause=unknown[0])
             opts = cls(**dict(value))
             if opts.level.upper() not in _LEVELS:
-                raise SparkSdkError(f"logger level must be one of {', '.join(_LEVELS)}", cause=opts.level)
+                raise SettingsError(f"logger level must be one of {', '.join(_LEVELS)}", cause=opts.level)
             return opts
-        raise SparkSdkError("logger must be a bool, a mapping or LoggerOptions", cause=type(value).__name__)
+        raise SettingsError("logger must be a bool, a mapping or LoggerOptions", cause=type(value).__name__)
 
 
 def mask_url(url: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from .errors import JobFailedError, JobTimeoutError, SparkSdkError
 
-__all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_WAIT_TIMEOUT", "Job", "await_job", "wait_for"]
+__all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_WAIT_TIMEOUT", "Job", "await_job", "check_wait", "wait_for"]
 
 T = TypeVar("T")
 DEFAULT_WAIT_TIMEOUT = 600.0  # seconds
@@ -28,7 +28,8 @@ class Job:
     describe: Callable[[Any], str]  # the status, in a few words, for errors and progress
 
 
-def _check(timeout: float, interval: float) -> None:
+def check_wait(timeout: float, interval: float) -> None:
+    """Refuse a bad wait before a job is started."""
     if timeout <= 0:
         raise SparkSdkError(f"wait timeout must be positive, got {timeout!r}", cause=timeout)
     if interval < 0:
@@ -62,7 +63,7 @@ def wait_for(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    _check(timeout, interval)
+    check_wait(timeout, interval)
     deadline = clock() + timeout
     reply: T | None = None
     while True:
@@ -88,7 +89,7 @@ async def await_job(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
-    _check(timeout, interval)
+    check_wait(timeout, interval)
     deadline = clock() + timeout
     while True:
         reply = await poll()

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .auth import Authorization
-from .errors import SparkSdkError
+from .errors import SettingsError
 from .log import LoggerOptions
 
 __all__ = [
@@ -59,15 +59,15 @@ class BaseUrl:
         elif env and tenant:
             env, tenant = env.strip().lower(), tenant.strip().lower()
             if not env or not tenant:
-                raise SparkSdkError("env and tenant must not be blank", cause={"env": env, "tenant": tenant})
+                raise SettingsError("env and tenant must not be blank", cause={"env": env, "tenant": tenant})
             if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)?", env):
-                raise SparkSdkError(f"invalid env {env!r}: expected one or two DNS labels like 'uat.us'", env)
+                raise SettingsError(f"invalid env {env!r}: expected one or two DNS labels like 'uat.us'", env)
             origin, self.env = f"https://excel.{env}.coherent.global", env
         else:
             missing = "a tenant" if env and not tenant else "a base URL (or env and tenant)"
-            raise SparkSdkError(f"no Spark address: {missing} is required (CSPARK_BASE_URL)", cause=url)
+            raise SettingsError(f"no Spark address: {missing} is required (CSPARK_BASE_URL)", cause=url)
         if not tenant:
-            raise SparkSdkError(f"base URL {url!r} has no tenant: add it as the path or pass tenant=", url)
+            raise SettingsError(f"base URL {url!r} has no tenant: add it as the path or pass tenant=", url)
         self.origin: str = origin
         self.tenant: str = tenant
 
@@ -79,9 +79,9 @@ class BaseUrl:
         parts = urlsplit(url)
         host = parts.hostname or ""
         if parts.scheme not in ("http", "https") or not host:
-            raise SparkSdkError(f"invalid base URL {url!r}: expected https://host/tenant", cause=url)
+            raise SettingsError(f"invalid base URL {url!r}: expected https://host/tenant", cause=url)
         if parts.scheme == "http" and not _is_loopback(host):
-            raise SparkSdkError(
+            raise SettingsError(
                 f"base URL {url!r} must use https (http is only for loopback hosts)", cause=url
             )
         coherent_env: str | None = None
@@ -131,9 +131,9 @@ def _number(name: str, value: Any, *, minimum: float, integer: bool = False) -> 
     try:
         number = int(value) if integer else float(value)
     except (TypeError, ValueError):
-        raise SparkSdkError(f"{name} must be a number, got {value!r}", cause=value) from None
+        raise SettingsError(f"{name} must be a number, got {value!r}", cause=value) from None
     if number < minimum:
-        raise SparkSdkError(f"{name} must be at least {minimum:g}, got {value!r}", cause=value)
+        raise SettingsError(f"{name} must be at least {minimum:g}, got {value!r}", cause=value)
     return number
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -72,7 +72,7 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """Write to a temporary file beside `path`, fsync, then rename over it; on any error the temporary file
     is removed and `path` is left as it was (no partial downloads)."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, tmp = _create_beside(target)
     try:
         with os.fdopen(fd, "wb") as out:
             yield out
@@ -83,6 +83,17 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _create_beside(target: Path) -> tuple[int, Path]:
+    """A new hidden file next to `target`, created with the mode any new file gets (0666 less the umask),
+    unlike `tempfile.mkstemp`'s 0600, so the finished download has ordinary permissions."""
+    while True:
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def file_name_from(headers: dict[str, str] | object, fallback: str) -> str:

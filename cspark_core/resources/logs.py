@@ -11,8 +11,7 @@ from typing import Any, Literal
 
 from ..errors import SparkSdkError
 from ..locator import Uri, UriParams
-from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_job, wait_for
-from ..polling import _check as check_wait  # bad timeout/interval: refused before the job starts
+from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_job, check_wait, wait_for
 from ..request import ApiRequest, segment
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
