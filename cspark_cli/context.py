@@ -29,7 +29,7 @@ from .profiles import (
 )
 
 if TYPE_CHECKING:
-    from cspark_core import Client
+    from cspark_core import AsyncClient, Client
 
 __all__ = ["AppContext", "ClientFactory", "GlobalOptions", "Prompter", "resolve_output_format"]
 
@@ -190,14 +190,24 @@ class AppContext:
 
     def make_client(self, connection: Connection) -> Client:
         """A client for any connection (`auth login` verifies unsaved credentials with one)."""
+        factory = self._client_factory or _core_client
+        client = factory(**self._client_kwargs(connection))
+        self._owned_clients.append(client)
+        return client  # type: ignore[no-any-return]
+
+    def async_client(self) -> AsyncClient:
+        """An AsyncClient with the same settings, token cache and logging as `client()`, for commands
+        that run requests concurrently. The caller closes it (`async with cli.async_client() as c:`)."""
+        from cspark_core import AsyncClient
+
+        return AsyncClient(**self._client_kwargs(self.connection()))
+
+    def _client_kwargs(self, connection: Connection) -> dict[str, Any]:
         kwargs = connection.client_kwargs()
         if connection.credentials is not None and connection.credentials.kind.startswith("oauth"):
             kwargs["token_cache"] = FileTokenCache.for_connection(connection, self.environ)
         kwargs["logger"] = self._logger_options()
-        factory = self._client_factory or _core_client
-        client = factory(**kwargs)
-        self._owned_clients.append(client)
-        return client  # type: ignore[no-any-return]
+        return kwargs
 
     def _logger_options(self) -> Any:
         if self.options.quiet and not self.options.verbose:

@@ -225,7 +225,7 @@ class Output:
             self._console(self.stdout).print(table)
             return
         headers = [c.header for c in columns]
-        widths = [max(len(h), *(len(line[i]) for line in cells)) for i, h in enumerate(headers)]
+        widths = [max([len(h), *(len(line[i]) for line in cells)]) for i, h in enumerate(headers)]
         for line in [headers, *cells]:
             self.raw("  ".join(text.ljust(w) for text, w in zip(line, widths, strict=True)).rstrip())
 

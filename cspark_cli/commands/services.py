@@ -124,20 +124,6 @@ def _done(out: Output, data: Any, message: str) -> None:
 
 
 # -- execute: running ----------
-def async_client(cli: AppContext) -> AsyncClient:
-    """An AsyncClient for the run's connection (same settings, token cache and logging as `cli.client()`)."""
-    from cspark_core import AsyncClient
-
-    from ..profiles import FileTokenCache
-
-    connection = cli.connection()
-    kwargs = connection.client_kwargs()
-    if connection.credentials is not None and connection.credentials.kind.startswith("oauth"):
-        kwargs["token_cache"] = FileTokenCache.for_connection(connection, cli.environ)
-    kwargs["logger"] = cli._logger_options()
-    return AsyncClient(**kwargs)
-
-
 def _first_error(group: BaseExceptionGroup[Any]) -> BaseException:
     error: BaseException = group
     while isinstance(error, BaseExceptionGroup):
@@ -249,7 +235,7 @@ def _execute_many(
 
     chunks = chunked(rows, chunk_size)
     with cli.out.progress(len(rows), f"Executing {len(rows)} records") as progress:
-        replies = asyncio.run(run_chunks(async_client(cli), locator, chunks, options, concurrency, progress))
+        replies = asyncio.run(run_chunks(cli.async_client(), locator, chunks, options, concurrency, progress))
     return merge_v4(replies)
 
 

@@ -37,6 +37,12 @@ def test_plain_table_when_piped() -> None:
     assert err.getvalue() == ""
 
 
+def test_an_empty_table_is_just_its_header() -> None:
+    output, out, _ = make()
+    output.result({"data": []}, rows=[], columns=COLUMNS)
+    assert out.getvalue().splitlines() == ["Name  Count  Owner  Live"]
+
+
 def test_rich_table_on_a_terminal_does_not_interpret_markup() -> None:
     output, out, _ = make(terminal=True)
     output.result(ROWS, rows=ROWS, columns=COLUMNS)
