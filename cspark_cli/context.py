@@ -182,16 +182,17 @@ class AppContext:
         return connection
 
     # -- the client ----------
-    def client(self) -> Client:
-        """The Spark client for this run, built on first use and closed when the command ends."""
+    def client(self, *, anonymous: bool = False) -> Client:
+        """The Spark client for this run, built on first use and closed when the command ends.
+        `anonymous`: the call needs no credentials, so none configured is fine (the health check)."""
         if self._client is None:
-            self._client = self.make_client(self.connection())
+            self._client = self.make_client(self.connection(), anonymous=anonymous)
         return self._client  # type: ignore[no-any-return]
 
-    def make_client(self, connection: Connection) -> Client:
+    def make_client(self, connection: Connection, *, anonymous: bool = False) -> Client:
         """A client for any connection (`auth login` verifies unsaved credentials with one)."""
         factory = self._client_factory or _core_client
-        client = factory(**self._client_kwargs(connection))
+        client = factory(**self._client_kwargs(connection, anonymous=anonymous))
         self._owned_clients.append(client)
         return client  # type: ignore[no-any-return]
 
@@ -202,8 +203,8 @@ class AppContext:
 
         return AsyncClient(**self._client_kwargs(self.connection()))
 
-    def _client_kwargs(self, connection: Connection) -> dict[str, Any]:
-        kwargs = connection.client_kwargs()
+    def _client_kwargs(self, connection: Connection, *, anonymous: bool = False) -> dict[str, Any]:
+        kwargs = connection.client_kwargs(anonymous=anonymous)
         if connection.credentials is not None and connection.credentials.kind.startswith("oauth"):
             kwargs["token_cache"] = FileTokenCache.for_connection(connection, self.environ)
         kwargs["logger"] = self._logger_options()

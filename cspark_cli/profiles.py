@@ -374,11 +374,13 @@ class Connection:
     def location(self) -> str:
         return self.base_url or (f"{self.env}/{self.tenant}" if self.env or self.tenant else "")
 
-    def client_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for `cspark_core.Client` (with `environ={}`: precedence is already applied)."""
+    def client_kwargs(self, *, anonymous: bool = False) -> dict[str, Any]:
+        """Keyword arguments for `cspark_core.Client` (with `environ={}`: precedence is already applied).
+        `anonymous`: without credentials, use Spark's `open` key (for calls that need none)."""
         if not self.location:
             raise SetupError("no Spark profile or base URL is configured", hint=_SETUP_HINT)
-        if self.credentials is None:
+        auth = self.credentials.client_kwargs() if self.credentials is not None else {"api_key": "open"}
+        if self.credentials is None and not anonymous:
             where = f"profile {self.profile!r}" if self.profile else "the environment"
             raise SetupError(f"no credentials in {where}", hint=_SETUP_HINT)
         return {
@@ -389,7 +391,7 @@ class Connection:
             "max_retries": self.max_retries,
             "retry_interval": self.retry_interval,
             "environ": {},
-            **self.credentials.client_kwargs(),
+            **auth,
         }
 
     def cache_key(self) -> str:

@@ -15,7 +15,7 @@ app = typer.Typer(help="Check that Spark is up.", no_args_is_help=True, rich_mar
 def check(ctx: typer.Context, _output: OutputOpt = None) -> None:
     """Print Spark's health reply."""
     cli = AppContext.of(ctx)
-    res = cli.client().health.check()
+    res = cli.client(anonymous=True).health.check()
     cli.out.result(res.data)
 
 
@@ -23,7 +23,7 @@ def check(ctx: typer.Context, _output: OutputOpt = None) -> None:
 def ok(ctx: typer.Context, _output: OutputOpt = None) -> None:
     """Print true when Spark is up (exit 0), else false (exit 6)."""
     cli = AppContext.of(ctx)
-    up = cli.client().health.ok()
+    up = cli.client(anonymous=True).health.ok()
     cli.out.result(up)
     if not up:
         raise typer.Exit(int(ExitCode.UNAVAILABLE))

@@ -45,6 +45,13 @@ def test_health(run: Run) -> None:
     assert ok(run("health", "ok")).stdout.strip() == "true"
 
 
+def test_health_needs_no_credentials(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSPARK_BASE_URL", emulator.url)
+    result = CliRunner().invoke(app, ["health", "ok"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == "true"
+
+
 def test_health_of_an_unreachable_spark_exits_6(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CSPARK_BASE_URL", f"http://127.0.0.1:{free_port()}/local")
     monkeypatch.setenv("CSPARK_API_KEY", "any-key")
