@@ -28,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from .batches import Batches
 from .files import Files
+from .jobs import INSTANT
 from .models import ApiError, bad_request, iso_ms
 from .security import Credentials, TokenIssuer
 from .state import State
@@ -116,6 +117,7 @@ class Runtime:
     batches: Batches
     seed: Path | None = None
     samples: bool = False
+    speed: str = INSTANT  # the job speed the emulator was started with; reset goes back to it
     faults: Faults = field(default_factory=Faults)
     counts: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
@@ -132,6 +134,7 @@ class Runtime:
         """Clear state, faults and stats (issued tokens stay valid), then re-publish the start seed."""
         self.batches.reset()
         self.state.reset()
+        self.state.jobs.speed = self.speed
         self.faults.clear()
         self.faults.injected = 0
         self.counts.clear()

@@ -39,7 +39,6 @@ def build_runtime(options: Options, origin: str) -> Runtime:
     credentials = Credentials.generate(options.api_key, options.client_id, options.client_secret)
     issuer = f"{origin}/auth/realms/{options.tenant}"
     state = State(Files(), options.data)
-    state.jobs.speed = options.speed
     batches = Batches(state)
     rt = Runtime(
         tenant=options.tenant,
@@ -50,7 +49,9 @@ def build_runtime(options: Options, origin: str) -> Runtime:
         batches=batches,
         seed=options.seed,
         samples=options.samples,
+        speed=options.speed,
     )
+    state.jobs.speed = options.speed
     rt.reseed(skip_existing=True)
     batches.start()
     return rt
@@ -158,9 +159,7 @@ class Emulator:
 
     def reset(self) -> None:
         """Clear all state, faults and job speed, then re-publish the start seed."""
-        runtime = self._runtime()
-        runtime.reset()
-        runtime.state.jobs.speed = self.options.speed
+        self._runtime().reset()
 
     def _runtime(self) -> Runtime:
         if self.rt is None:

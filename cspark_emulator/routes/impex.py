@@ -89,6 +89,11 @@ def _job_status(job: Job, progress: int) -> str:
     return "completed" if progress == 100 and job.done else "in_progress"
 
 
+def _listed_status(job: Job) -> str:
+    """The `{kind}_status` of a describe entry: `closed` for a finished job (§10.4), else as above."""
+    return "closed" if job.done and not job.error and not job.cancelled else _job_status(job, 0)
+
+
 def _job_body(ctx: Ctx, job: Job, progress: int) -> dict[str, Any]:
     outputs = job.result if isinstance(job.result, dict) else {}
     if outputs.get("files"):
@@ -141,7 +146,7 @@ async def describe(ctx: Ctx) -> Response:
         "object": kind,
         "id": j.id,
         "data": {
-            f"{kind}_status": "closed" if j.done else ("cancelled" if j.cancelled else "in_progress"),
+            f"{kind}_status": _listed_status(j),
             "response_timestamp": iso_ms(),
             "created_by": ctx.state.user,
             "created_timestamp": j.created_iso,

@@ -99,6 +99,8 @@ def test_realistic_speed_reports_progress_over_time(api: httpx.Client, admin: ht
     first = api.get(url).json()["response_data"]
     assert first["progress"] < 100 and first["status"] == "In Progress"
     assert admin.post("speed", json={"mode": "sideways"}).status_code == 400
+    admin.post("reset")
+    assert admin.get("stats").json()["speed"] == "instant"  # reset goes back to the start speed
 
 
 def test_cli_prints_one_json_line_and_stops_on_sigterm(tmp_path) -> None:  # type: ignore[no-untyped-def]

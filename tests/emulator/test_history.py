@@ -161,6 +161,8 @@ def test_export_then_import_with_each_existing_rule(api: httpx.Client, v1: httpx
     assert replaced["outputs"]["service_versions"][0]["version_destination"] == "0.1.0"
     described = api.get("api/v4/import/status").json()
     assert len(described["recent_imports"]) == 4
+    listed = {item["id"]: item["data"]["import_status"] for item in described["recent_imports"]}
+    assert sorted(listed.values()) == ["closed", "closed", "closed", "failed"]  # the aborted one failed
 
 
 def test_transform_documents_and_execution(api: httpx.Client) -> None:
