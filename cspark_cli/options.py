@@ -119,6 +119,7 @@ RecordsFileOpt = Annotated[
         show_default=False,
     ),
 ]
+NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Start the job, print its id and return.")]
 
 
 # -- checking a locator before the first request (a usage error, exit 2, not a settings error) ----------

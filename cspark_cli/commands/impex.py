@@ -17,7 +17,7 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import OutputOpt, YesOpt, check_locator
+from ..options import NoWaitOpt, OutputOpt, YesOpt, check_locator
 from ..output import Column
 
 if TYPE_CHECKING:
@@ -59,7 +59,6 @@ SourceSystemOpt = Annotated[
     str | None, typer.Option(help="Source system tag (default: cspark).", show_default=False)
 ]
 CorrelationIdOpt = Annotated[str | None, typer.Option(help="Correlation id tag.", show_default=False)]
-NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Start the job, print its id and return.")]
 TimeoutOpt = Annotated[float, typer.Option(min=0.001, help="Seconds to wait for the job (exit 7 after).")]
 PollIntervalOpt = Annotated[float, typer.Option(min=0.0, help="Seconds between status checks.")]
 

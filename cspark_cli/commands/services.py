@@ -17,7 +17,7 @@ import typer
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
 from ..inputs import parse_inputs, parse_json_option, read_records
-from ..options import InputsOpt, LocatorArg, OutputOpt, YesOpt, check_locator
+from ..options import InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_locator
 from ..output import Column, Output, Progress, cell
 
 if TYPE_CHECKING:
@@ -580,19 +580,43 @@ def _upload_view(data: Any) -> dict[str, Any]:
     return {name: upload.get(key) for name, key in zip(names, keys, strict=True)}
 
 
-def _compile_args(
-    locator: str, file_name: str | None, versioning: str, start_date: str | None, end_date: str | None,
-    timeout: float, poll_interval: float,
-) -> dict[str, Any]:  # fmt: skip
+def _upload_args(
+    locator: str, file_name: str | None, versioning: str, start_date: str | None, end_date: str | None
+) -> dict[str, Any]:
     check_locator(locator, folder_service=True)
     return {
         "file_name": file_name,
         "versioning": _choice("--versioning", versioning, BUMPS),
         "start_date": _iso("--start-date", start_date),
         "end_date": _iso("--end-date", end_date),
-        "timeout": timeout,
-        "poll_interval": poll_interval,
     }
+
+
+def _start_compilation(cli: AppContext, locator: str, file: Path, args: dict[str, Any]) -> None:
+    """Upload without waiting: print the compilation job and document ids, and what to run next."""
+    res = cli.client().services.upload(locator, file=file, **args)
+    view = _upload_view({"upload": res.data})
+    cli.out.kv(view, data=res.data)
+    cli.out.info(
+        f"Compiling; check with `cspark services compilation-status {locator} {view['job_id']}`, then "
+        f"`cspark services publish {locator} --file-id {view['file_id']} --engine-id {view['engine_id']}`"
+    )
+
+
+@app.command("upload")
+def upload(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    file: FileOpt,
+    file_name: FileNameOpt = None,
+    versioning: VersioningOpt = "minor",
+    start_date: StartDateOpt = None,
+    end_date: EndDateOpt = None,
+    _output: OutputOpt = None,
+) -> None:
+    """Upload a workbook and start its compilation without waiting (prints the job and document ids)."""
+    cli = AppContext.of(ctx)
+    _start_compilation(cli, locator, file, _upload_args(locator, file_name, versioning, start_date, end_date))
 
 
 @app.command("create")
@@ -612,14 +636,25 @@ def create(
     ] = False,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     poll_interval: PollIntervalOpt = 1.0,
+    no_wait: NoWaitOpt = False,
     _output: OutputOpt = None,
 ) -> None:
-    """Upload a workbook as folder/service, wait for it to compile, and publish it (exit 7 if it fails)."""
+    """Upload a workbook as folder/service, wait for it to compile, and publish it (exit 7 if it fails).
+    With --no-wait: upload, print the compilation job id, and publish later with `services publish`."""
     cli = AppContext.of(ctx)
-    args = _compile_args(locator, file_name, versioning, start_date, end_date, timeout, poll_interval)
+    args = _upload_args(locator, file_name, versioning, start_date, end_date)
+    if no_wait:
+        _start_compilation(cli, locator, file, args)
+        return
     with cli.out.spinner(f"Uploading and compiling {file.name}"):
         res = cli.client().services.create(
-            locator, file=file, draft_name=draft_name, track_user=track_user, **args
+            locator,
+            file=file,
+            draft_name=draft_name,
+            track_user=track_user,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            **args,
         )
     view = {"service": locator, **_upload_view(res.data)}
     view["version_id"] = _body(res.data.get("publication")).get("version_id")
@@ -638,13 +673,20 @@ def compile_(
     end_date: EndDateOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     poll_interval: PollIntervalOpt = 1.0,
+    no_wait: NoWaitOpt = False,
     _output: OutputOpt = None,
 ) -> None:
-    """Upload a workbook and wait for it to compile, without publishing (then: `services publish`)."""
+    """Upload a workbook and wait for it to compile, without publishing (then: `services publish`).
+    With --no-wait it does not wait (the same as `services upload`)."""
     cli = AppContext.of(ctx)
-    args = _compile_args(locator, file_name, versioning, start_date, end_date, timeout, poll_interval)
+    args = _upload_args(locator, file_name, versioning, start_date, end_date)
+    if no_wait:
+        _start_compilation(cli, locator, file, args)
+        return
     with cli.out.spinner(f"Uploading and compiling {file.name}"):
-        res = cli.client().services.compile(locator, file=file, **args)
+        res = cli.client().services.compile(
+            locator, file=file, timeout=timeout, poll_interval=poll_interval, **args
+        )
     cli.out.kv(_upload_view(res.data), data=res.data)
     cli.out.success(
         f"Compiled; publish with `cspark services publish {locator} --file-id ... --engine-id ...`"

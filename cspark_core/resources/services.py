@@ -678,6 +678,17 @@ class Services(Resource):
         except NotFoundError:  # a missing folder may be reported as 404 rather than is_exists false
             return False
 
+    def upload(
+        self, name: Locator | None = None, folder: str | None = None, *, file: WorkbookFile,
+        file_name: str | None = None, versioning: Versioning = "minor", start_date: DateLike = None,
+        end_date: DateLike = None,
+    ) -> SparkResponse:  # fmt: skip
+        """Upload a workbook and start its compilation, without waiting (§6.2.1): the reply holds the
+        compilation job id and the two document ids that `publish` needs."""
+        target = _service_target(name, folder)
+        req = upload_request(target, workbook_part(file, file_name, target), versioning, start_date, end_date)
+        return self._send(req)
+
     def compile(
         self, name: Locator | None = None, folder: str | None = None, *, file: WorkbookFile,
         file_name: str | None = None, versioning: Versioning = "minor", start_date: DateLike = None,
@@ -686,8 +697,8 @@ class Services(Resource):
     ) -> SparkResponse:  # fmt: skip
         """Upload a workbook and wait for its compilation; `.data` is `{"upload", "compilation"}`."""
         target = _service_target(name, folder)
-        req = upload_request(target, workbook_part(file, file_name, target), versioning, start_date, end_date)
-        upload = self._send(req)
+        upload = self.upload(target, file=file, file_name=file_name, versioning=versioning,
+                             start_date=start_date, end_date=end_date)  # fmt: skip
         status = self._wait(target, upload_ids(upload)[0], timeout, poll_interval, on_poll)
         return combined(upload, status)
 
@@ -806,6 +817,17 @@ class AsyncServices(AsyncResource):
         except NotFoundError:  # a missing folder may be reported as 404 rather than is_exists false
             return False
 
+    async def upload(
+        self, name: Locator | None = None, folder: str | None = None, *, file: WorkbookFile,
+        file_name: str | None = None, versioning: Versioning = "minor", start_date: DateLike = None,
+        end_date: DateLike = None,
+    ) -> SparkResponse:  # fmt: skip
+        """Upload a workbook and start its compilation, without waiting (§6.2.1): the reply holds the
+        compilation job id and the two document ids that `publish` needs."""
+        target = _service_target(name, folder)
+        req = upload_request(target, workbook_part(file, file_name, target), versioning, start_date, end_date)
+        return await self._send(req)
+
     async def compile(
         self, name: Locator | None = None, folder: str | None = None, *, file: WorkbookFile,
         file_name: str | None = None, versioning: Versioning = "minor", start_date: DateLike = None,
@@ -814,8 +836,8 @@ class AsyncServices(AsyncResource):
     ) -> SparkResponse:  # fmt: skip
         """Upload a workbook and wait for its compilation; `.data` is `{"upload", "compilation"}`."""
         target = _service_target(name, folder)
-        req = upload_request(target, workbook_part(file, file_name, target), versioning, start_date, end_date)
-        upload = await self._send(req)
+        upload = await self.upload(target, file=file, file_name=file_name, versioning=versioning,
+                                   start_date=start_date, end_date=end_date)  # fmt: skip
         status = await self._wait(target, upload_ids(upload)[0], timeout, poll_interval, on_poll)
         return combined(upload, status)
 

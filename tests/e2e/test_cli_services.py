@@ -205,6 +205,21 @@ def test_compile_then_publish_by_ids(run: Run) -> None:
     assert ok(run("services", "exists", "steps/calc")).stdout.strip() == "true"
 
 
+@pytest.mark.parametrize("how", [["create", "--no-wait"], ["compile", "--no-wait"], ["upload"]])
+def test_no_wait_prints_the_ids_to_publish_with(run: Run, how: list[str]) -> None:
+    ok(run("folders", "create", "later"))
+    command, *flags = how
+    started = ok(run("-o", "json", "services", command, "later/calc", "--file", str(WORKBOOK), *flags))
+    upload = json.loads(started.stdout)["response_data"]
+    assert "compilation-status later/calc" in started.stderr
+    ok(run("services", "compilation-status", "later/calc", upload["nodegen_compilation_jobid"]))
+    assert ok(run("services", "exists", "later/calc")).stdout.strip() == "false"  # not published yet
+    ids = ["--file-id", upload["original_file_documentid"], "--engine-id", upload["engine_file_documentid"]]
+    ok(run("services", "publish", "later/calc", *ids))
+    table = ok(run("services", "upload", "later/calc", "--file", str(WORKBOOK))).stdout
+    assert "job_id" in table and "file_id" in table
+
+
 def test_a_workbook_that_fails_to_compile_exits_7(run: Run, tmp_path: Path) -> None:
     ok(run("folders", "create", "broken"))
     bad = tmp_path / "bad.xlsx"

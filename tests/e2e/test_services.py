@@ -229,6 +229,19 @@ def test_compile_then_publish_separately(spark: Any) -> None:
     assert spark.services.execute("my-folder/two-step", inputs={"value": 2}).outputs == doubled(2)
 
 
+def test_upload_starts_a_compilation_without_waiting(spark: Any) -> None:
+    upload = spark.services.upload("my-folder/uploaded", file=WORKBOOK).data["response_data"]
+    job = upload["nodegen_compilation_jobid"]
+    status = spark.services.get_compilation_status("my-folder/uploaded", job)
+    assert status.data["response_data"]["progress"] == 100
+    spark.services.publish(
+        "my-folder/uploaded",
+        file_id=upload["original_file_documentid"],
+        engine_id=upload["engine_file_documentid"],
+    )
+    assert spark.services.execute("my-folder/uploaded", inputs={"value": 5}).outputs == doubled(5)
+
+
 def test_a_workbook_that_does_not_compile_is_not_published(spark: Any) -> None:
     with pytest.raises(JobFailedError) as info:
         spark.services.create("my-folder/broken", file=b"not a workbook", poll_interval=0.05)
