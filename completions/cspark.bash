@@ -4,7 +4,7 @@ _cspark() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$path $w" in
-            " auth"|" auth login"|" auth status"|" auth token"|" auth logout"|" batches"|" batches describe"|" batches create"|" batches info"|" batches status"|" batches push"|" batches pull"|" batches dispose"|" batches cancel"|" batches run"|" config"|" config get"|" emulator"|" emulator start"|" files"|" files download"|" folders"|" folders find"|" folders get"|" folders exists"|" folders create"|" folders update"|" folders delete"|" health"|" health check"|" health ok"|" impex"|" impex export"|" impex export-status"|" impex download-export"|" impex cancel-export"|" impex describe-exports"|" impex import"|" impex import-status"|" impex describe-imports"|" logs"|" logs get"|" logs rehydrate"|" logs download"|" profiles"|" profiles list"|" profiles show"|" profiles use"|" profiles rm"|" services"|" services execute"|" services validate"|" services transform"|" services metadata"|" services versions"|" services schema"|" services swagger"|" services search"|" services exists"|" services create"|" services compile"|" services publish"|" services compilation-status"|" services recompile"|" services download"|" services delete"|" wasm"|" wasm download") path="$path $w" ;;
+            " auth"|" auth login"|" auth status"|" auth token"|" auth logout"|" batches"|" batches describe"|" batches create"|" batches info"|" batches status"|" batches push"|" batches pull"|" batches dispose"|" batches cancel"|" batches run"|" config"|" config get"|" emulator"|" emulator start"|" files"|" files download"|" folders"|" folders find"|" folders get"|" folders exists"|" folders create"|" folders update"|" folders delete"|" health"|" health check"|" health ok"|" impex"|" impex export"|" impex export-status"|" impex download-export"|" impex cancel-export"|" impex describe-exports"|" impex import"|" impex import-status"|" impex describe-imports"|" logs"|" logs get"|" logs rehydrate"|" logs download"|" logs download-status"|" profiles"|" profiles list"|" profiles show"|" profiles use"|" profiles rm"|" services"|" services execute"|" services validate"|" services transform"|" services metadata"|" services versions"|" services schema"|" services swagger"|" services search"|" services exists"|" services upload"|" services create"|" services compile"|" services publish"|" services compilation-status"|" services recompile"|" services download"|" services delete"|" wasm"|" wasm download") path="$path $w" ;;
         esac
     done
     case "$prev" in
@@ -58,16 +58,17 @@ _cspark() {
         " impex import") words="--destination --if-exists --upgrade --source-system --correlation-id --timeout --poll-interval --no-wait -o --output -h --help" ;;
         " impex import-status") words="-o --output -h --help" ;;
         " impex describe-imports") words="-o --output -h --help" ;;
-        " logs") words="get rehydrate download -h --help" ;;
+        " logs") words="get rehydrate download download-status -h --help" ;;
         " logs get") words="--index -o --output -h --help" ;;
         " logs rehydrate") words="--index --legacy --out --force -o --output -h --help" ;;
-        " logs download") words="--call-id --start-date --end-date --correlation-id --source-system --version-id --timezone-offset --type --out --force --timeout --poll-interval -o --output -h --help" ;;
+        " logs download") words="--call-id --start-date --end-date --correlation-id --source-system --version-id --timezone-offset --type --out --force --timeout --poll-interval --no-wait -o --output -h --help" ;;
+        " logs download-status") words="--type -o --output -h --help" ;;
         " profiles") words="list show use rm -h --help" ;;
         " profiles list") words="-o --output -h --help" ;;
         " profiles show") words="-o --output -h --help" ;;
         " profiles use") words="-h --help" ;;
         " profiles rm") words="-y --yes -h --help" ;;
-        " services") words="execute validate transform metadata versions schema swagger search exists create compile publish compilation-status recompile download delete -h --help" ;;
+        " services") words="execute validate transform metadata versions schema swagger search exists upload create compile publish compilation-status recompile download delete -h --help" ;;
         " services execute") words="--inputs --records --chunk-size --concurrency --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id --outputs --output-names --outputs-filter --tables-as-array --subservices --echo-inputs --debug-solve --downloadable --compiler-type --extras --response-format -o --output -h --help" ;;
         " services validate") words="--inputs --validation-type --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id -o --output -h --help" ;;
         " services transform") words="--inputs --using --api-version --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id -o --output -h --help" ;;
@@ -77,8 +78,9 @@ _cspark() {
         " services swagger") words="--category --downloadable --version-id -h --help" ;;
         " services search") words="--folder --page --size --sort --field -o --output -h --help" ;;
         " services exists") words="-o --output -h --help" ;;
-        " services create") words="--file --file-name --versioning --start-date --end-date --draft-name --track-user --timeout --poll-interval -o --output -h --help" ;;
-        " services compile") words="--file --file-name --versioning --start-date --end-date --timeout --poll-interval -o --output -h --help" ;;
+        " services upload") words="--file --file-name --versioning --start-date --end-date -o --output -h --help" ;;
+        " services create") words="--file --file-name --versioning --start-date --end-date --draft-name --track-user --timeout --poll-interval --no-wait -o --output -h --help" ;;
+        " services compile") words="--file --file-name --versioning --start-date --end-date --timeout --poll-interval --no-wait -o --output -h --help" ;;
         " services publish") words="--file-id --engine-id --draft-name --versioning --start-date --end-date --track-user --label --release-notes --tag -o --output -h --help" ;;
         " services compilation-status") words="-o --output -h --help" ;;
         " services recompile") words="--version-id --upgrade --compiler --release-notes --label --start-date --end-date --tag --wait --no-wait --timeout --poll-interval -o --output -h --help" ;;

@@ -1,5 +1,7 @@
 """`cspark logs`: API call history (spark-api.md §9). `get` shows one call's log, `rehydrate` saves the
-workbook with a call's inputs, `download` runs a log download job and saves its ZIP."""
+workbook with a call's inputs, `download` runs a log download job and saves its ZIP (`--no-wait` only starts
+the job; `download-status` then shows its progress and, when done, the archive's temporary URL, which
+`cspark files download` fetches)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import LocatorArg, OutputOpt, check_locator
+from ..options import LocatorArg, NoWaitOpt, OutputOpt, check_locator
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -146,12 +148,13 @@ def download(
         float, typer.Option(min=0.001, help="Seconds to wait for the job (exit 7 after).")
     ] = 600.0,
     poll_interval: Annotated[float, typer.Option(min=0.0, help="Seconds between status checks.")] = 1.0,
+    no_wait: NoWaitOpt = False,
     _output: OutputOpt = None,
 ) -> None:
     """Run a log download job for a service, wait for it (a spinner on a terminal), and save the ZIP."""
     cli = AppContext.of(ctx)
     target = check_locator(locator, folder_service=True)
-    options: dict[str, Any] = {
+    filters: dict[str, Any] = {
         "call_ids": call_id or None,
         "start_date": _iso("--start-date", start_date),
         "end_date": _iso("--end-date", end_date),
@@ -160,14 +163,45 @@ def download(
         "version_id": version_id,
         "type": type.value,
         "timezone_offset": timezone_offset,
-        "timeout": timeout,
-        "poll_interval": poll_interval,
     }
     client = cli.client()
+    if no_wait:
+        _render_started(cli, client.logs.initiate_download(target, **filters), locator, type)
+        return
 
     def fetch(to: Path) -> SparkResponse:
-        return client.logs.download(target, **options, to=to)
+        return client.logs.download(target, **filters, timeout=timeout, poll_interval=poll_interval, to=to)
 
     fallback = f"{_service_name(locator)}-logs-{type.value}.zip"
     saved = save_download(cli.out, fetch, dest=out, force=force, fallback=fallback, what=f"{type.value} logs")
     render_saved(cli.out, saved)
+
+
+def _render_started(cli: AppContext, res: SparkResponse, locator: str, type: LogType) -> None:
+    """The job id on stdout (a table), or Spark's reply with `-o json`, and what to run next."""
+    from cspark_core.resources.logs import job_id_of
+
+    job_id = job_id_of(res)
+    if cli.out.format == "table":
+        cli.out.raw(job_id)
+    else:
+        cli.out.result(res.data, rows=[{"job_id": job_id}])
+    cli.out.success(
+        f"Started; check with `cspark logs download-status {locator} {job_id} --type {type.value}`"
+    )
+
+
+@app.command("download-status")
+def download_status(
+    ctx: typer.Context,
+    locator: LocatorArg,
+    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="From `logs download --no-wait`.")],
+    type: Annotated[LogType, typer.Option("--type", help="The job's log format.")] = LogType.json,
+    _output: OutputOpt = None,
+) -> None:
+    """Show a log download job's progress; when done, the temporary URL of its archive."""
+    cli = AppContext.of(ctx)
+    target = check_locator(locator, folder_service=True)
+    res = cli.client().logs.get_download_status(target, job_id, type=type.value)
+    body = res.data.get("response_data") if isinstance(res.data, Mapping) else None
+    cli.out.kv(body if isinstance(body, Mapping) else {}, data=res.data)

@@ -25,6 +25,7 @@ __all__ = [
     "download_request",
     "download_status_request",
     "get_request",
+    "job_id_of",
     "log_download_job",
     "rehydrate_request",
 ]
@@ -206,6 +207,22 @@ class Logs(Resource):
         reply = self._send(rehydrate_request(uri, call_id, index, legacy))
         return _file_reply(self._fetch(download_url_of(reply, "rehydrate"), to), reply)
 
+    def initiate_download(
+        self, uri: str | UriParams, *, call_ids: Sequence[str] | None = None, start_date: When = None,
+        end_date: When = None, correlation_id: str | None = None, source_system: str | None = None,
+        version_id: str | None = None, type: str = "json", timezone_offset: float | None = None,
+    ) -> SparkResponse:  # fmt: skip
+        """Start a log download job without waiting; `.data["response_data"]["job_id"]` is its id."""
+        return self._send(download_request(
+            uri, type, call_ids=call_ids, start_date=start_date, end_date=end_date,
+            correlation_id=correlation_id, source_system=source_system, version_id=version_id,
+            timezone_offset=timezone_offset,
+        ))  # fmt: skip
+
+    def get_download_status(self, uri: str | UriParams, job_id: str, *, type: str = "json") -> SparkResponse:
+        """A log download job's progress; at 100 it holds the archive's `download_url`."""
+        return self._send(download_status_request(uri, type, job_id))
+
     def download(
         self, uri: str | UriParams, *, call_ids: Sequence[str] | None = None, start_date: When = None,
         end_date: When = None, correlation_id: str | None = None, source_system: str | None = None,
@@ -216,13 +233,12 @@ class Logs(Resource):
         """Start a log download job, wait for it, fetch the ZIP (to `to`, else `.buffer`); `.data` is the
         final job status."""
         check_wait(timeout, poll_interval)
-        job_id = job_id_of(self._send(download_request(
-            uri, type, call_ids=call_ids, start_date=start_date, end_date=end_date,
-            correlation_id=correlation_id, source_system=source_system, version_id=version_id,
-            timezone_offset=timezone_offset,
-        )))  # fmt: skip
+        job_id = job_id_of(self.initiate_download(
+            uri, call_ids=call_ids, start_date=start_date, end_date=end_date, correlation_id=correlation_id,
+            source_system=source_system, version_id=version_id, type=type, timezone_offset=timezone_offset,
+        ))  # fmt: skip
         status = wait_for(
-            lambda: self._send(download_status_request(uri, type, job_id)), log_download_job(job_id),
+            lambda: self.get_download_status(uri, job_id, type=type), log_download_job(job_id),
             job_id=job_id, timeout=timeout, interval=poll_interval, on_poll=on_poll,
         )  # fmt: skip
         return _file_reply(self._fetch(download_url_of(status, "log download status"), to), status)
@@ -244,6 +260,24 @@ class AsyncLogs(AsyncResource):
         reply = await self._send(rehydrate_request(uri, call_id, index, legacy))
         return _file_reply(await self._fetch(download_url_of(reply, "rehydrate"), to), reply)
 
+    async def initiate_download(
+        self, uri: str | UriParams, *, call_ids: Sequence[str] | None = None, start_date: When = None,
+        end_date: When = None, correlation_id: str | None = None, source_system: str | None = None,
+        version_id: str | None = None, type: str = "json", timezone_offset: float | None = None,
+    ) -> SparkResponse:  # fmt: skip
+        """Start a log download job without waiting; `.data["response_data"]["job_id"]` is its id."""
+        return await self._send(download_request(
+            uri, type, call_ids=call_ids, start_date=start_date, end_date=end_date,
+            correlation_id=correlation_id, source_system=source_system, version_id=version_id,
+            timezone_offset=timezone_offset,
+        ))  # fmt: skip
+
+    async def get_download_status(
+        self, uri: str | UriParams, job_id: str, *, type: str = "json"
+    ) -> SparkResponse:
+        """A log download job's progress; at 100 it holds the archive's `download_url`."""
+        return await self._send(download_status_request(uri, type, job_id))
+
     async def download(
         self, uri: str | UriParams, *, call_ids: Sequence[str] | None = None, start_date: When = None,
         end_date: When = None, correlation_id: str | None = None, source_system: str | None = None,
@@ -252,13 +286,12 @@ class AsyncLogs(AsyncResource):
         on_poll: OnPoll = None, to: Target = None,
     ) -> SparkResponse:  # fmt: skip
         check_wait(timeout, poll_interval)
-        job_id = job_id_of(await self._send(download_request(
-            uri, type, call_ids=call_ids, start_date=start_date, end_date=end_date,
-            correlation_id=correlation_id, source_system=source_system, version_id=version_id,
-            timezone_offset=timezone_offset,
-        )))  # fmt: skip
+        job_id = job_id_of(await self.initiate_download(
+            uri, call_ids=call_ids, start_date=start_date, end_date=end_date, correlation_id=correlation_id,
+            source_system=source_system, version_id=version_id, type=type, timezone_offset=timezone_offset,
+        ))  # fmt: skip
         status = await await_job(
-            lambda: self._send(download_status_request(uri, type, job_id)), log_download_job(job_id),
+            lambda: self.get_download_status(uri, job_id, type=type), log_download_job(job_id),
             job_id=job_id, timeout=timeout, interval=poll_interval, on_poll=on_poll,
         )  # fmt: skip
         return _file_reply(await self._fetch(download_url_of(status, "log download status"), to), status)

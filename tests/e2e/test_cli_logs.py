@@ -76,6 +76,20 @@ def test_download_waits_for_the_job_and_saves_the_zip(
     assert call_id in text
 
 
+def test_download_no_wait_then_status_then_files_download(run: Run, call_id: str, tmp_path: Path) -> None:
+    started = run("logs", "download", SERVICE, "--call-id", call_id, "--type", "csv", "--no-wait")
+    assert started.exit_code == 0, started.stderr
+    job_id = started.stdout.strip()
+    assert f"logs download-status {SERVICE} {job_id} --type csv" in started.stderr
+    status = run("-o", "json", "logs", "download-status", SERVICE, job_id, "--type", "csv")
+    assert status.exit_code == 0, status.stderr
+    url = json.loads(status.stdout)["response_data"]["download_url"]
+    out = tmp_path / "later.zip"
+    assert run("files", "download", url, "--out", str(out)).exit_code == 0
+    with zipfile.ZipFile(out) as archive:
+        assert call_id in "".join(archive.read(name).decode("utf-8") for name in archive.namelist())
+
+
 def test_download_by_correlation_id_and_dates_with_json_output(
     run: Run, call_id: str, tmp_path: Path
 ) -> None:

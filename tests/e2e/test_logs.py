@@ -64,6 +64,15 @@ def test_download_logs_of_some_calls(spark: Any, tmp_path: Path, kind: str) -> N
     assert _only_member(target.read_bytes()) == text
 
 
+def test_initiate_download_and_poll_its_status(spark: Any) -> None:
+    call_id = spark.services.execute(SERVICE, inputs={"value": 2}).data["response_meta"]["call_id"]
+    started = spark.logs.initiate_download(SERVICE, call_ids=[call_id], type="csv")
+    job_id = started.data["response_data"]["job_id"]
+    status = spark.logs.get_download_status(SERVICE, job_id, type="csv")
+    assert status.data["response_data"]["progress"] == 100
+    assert status.data["response_data"]["download_url"].startswith("http")
+
+
 def test_download_by_correlation_id(spark: Any) -> None:
     tagged = execute(spark, 5, correlation_id="corr-42")
     execute(spark, 6)

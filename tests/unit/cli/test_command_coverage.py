@@ -32,6 +32,7 @@ RENAMED: dict[str, str] = {
     "impex.imports.initiate": "impex import --no-wait",
     "impex.imports.get_status": "impex import-status",
     "impex.imports.describe": "impex describe-imports",
+    "logs.initiate_download": "logs download --no-wait",
 }
 # SDK path -> why no command
 NOT_COMMANDS: dict[str, str] = {
