@@ -9,9 +9,8 @@ at the end, so never a partial file), and cancel the pipeline if anything goes w
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -280,16 +279,15 @@ def write_results(
 
 @contextmanager
 def atomic_text(path: Path) -> Iterator[IO[str]]:
-    """A text file written beside `path` and renamed over it only when the block succeeds."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """A text file written beside `path` and renamed over it only when the block succeeds (the SDK's
+    atomic writer, which downloads use too)."""
+    from cspark_core.resources._base import atomic_writer
+
+    with atomic_writer(path) as raw:
+        stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        yield stream
+        stream.flush()
+        stream.detach()  # the writer closes (and fsyncs) the file itself
 
 
 # -- the `run` loop ----------
