@@ -19,6 +19,7 @@ from .output import FORMATS
 
 __all__ = [
     "DebugOpt",
+    "InputArgs",
     "InputsOpt",
     "LocatorArg",
     "NoColorOpt",
@@ -107,6 +108,14 @@ InputsOpt = Annotated[
         "--inputs",
         metavar="INPUT",
         help="Inputs: key=value (typed), key:=<json>, a JSON object, @file.json or - for stdin. Repeatable.",
+        show_default=False,
+    ),
+]
+InputArgs = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="INPUT",
+        help="More inputs after the locator, as --inputs takes them: `value=42 plan=gold`.",
         show_default=False,
     ),
 ]

@@ -17,7 +17,7 @@ import typer
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
 from ..inputs import parse_inputs, parse_json_option, read_records
-from ..options import InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_locator
+from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_locator
 from ..output import Column, Output, Progress, cell
 
 if TYPE_CHECKING:
@@ -243,6 +243,7 @@ def _execute_many(
 def execute(
     ctx: typer.Context,
     locator: LocatorArg,
+    more_inputs: InputArgs = None,
     inputs: InputsOpt = None,
     records: Annotated[
         str | None,
@@ -303,10 +304,12 @@ def execute(
 ) -> None:
     """Execute a service: one record (--inputs) through v3, or many (--records) through v4 in chunks.
 
-    Examples: `--inputs value=42`, `--inputs 'table:=[{"a":1}]'`, `--inputs @in.json`, `--records in.csv`.
+    Examples: `--inputs value=42`, `value=42 plan=gold` (after the locator), `--inputs 'table:=[{"a":1}]'`,
+    `--inputs @in.json`, `--records in.csv`.
     """
     cli = AppContext.of(ctx)
     check_locator(locator)
+    inputs = [*(inputs or []), *(more_inputs or [])] or None
     if inputs and records and "-" in inputs and records == "-":
         raise typer.BadParameter(
             "stdin ('-') can feed --inputs or --records, not both", param_hint="'--records'"
@@ -364,6 +367,7 @@ VALIDATION_COLUMNS = [
 def validate(
     ctx: typer.Context,
     locator: LocatorArg,
+    more_inputs: InputArgs = None,
     inputs: InputsOpt = None,
     validation_type: Annotated[
         str,
@@ -386,7 +390,8 @@ def validate(
     options = _common_options(
         version, version_id, transaction_date, call_purpose, source_system, correlation_id
     )
-    res = cli.client().services.validate(locator, parse_inputs(inputs), validation_type=kind, **options)
+    entries = [*(inputs or []), *(more_inputs or [])]
+    res = cli.client().services.validate(locator, parse_inputs(entries), validation_type=kind, **options)
     rules = _body(res.data).get("outputs")
     rows = [{"name": name, **rule} for name, rule in rules.items()] if isinstance(rules, Mapping) else []
     cli.out.result(res.data, rows=rows, columns=VALIDATION_COLUMNS)

@@ -74,6 +74,16 @@ def test_execute_csv_with_echoed_inputs(run: Run) -> None:
     ]
 
 
+def test_execute_takes_inputs_after_the_locator_too(run: Run, sdk: Any) -> None:
+    result = ok(run("-o", "json", "services", "execute", "pricing/quote", "--inputs", "age=45", "smoker=Yes"))
+    outputs = json.loads(result.stdout)["response_data"]["outputs"]
+    assert outputs == sdk.services.execute("pricing/quote", {"age": 45, "smoker": "Yes"}).outputs
+    assert outputs != sdk.services.execute("pricing/quote", {"age": 45}).outputs  # smoker=Yes was sent
+    both = ok(run("-o", "json", "services", "execute", SERVICE, "value=2", "--inputs", "value=7"))
+    assert json.loads(both.stdout)["response_data"]["outputs"] == expected(2)  # later entries win
+    usage_error(run("services", "execute", SERVICE, "value"), "value")
+
+
 def test_execute_inputs_from_a_file_and_stdin(run: Run, tmp_path: Path) -> None:
     (tmp_path / "in.json").write_text('{"value": 5}')
     from_file = ok(run("-o", "json", "services", "execute", SERVICE, "--inputs", f"@{tmp_path / 'in.json'}"))
