@@ -565,8 +565,8 @@ class State:
         for record in records:
             if not isinstance(record, dict):
                 raise bad_request("each input record must be a JSON object")
-            merged = {**defaults, **record}
-            run = model.execute(merged, requested)  # the engine is thread-safe
+            merged = {**defaults, **record}  # what ran, for the call log and echoed inputs
+            run = model.execute(record, requested)  # the engine is thread-safe; it warns of defaults used
             result.inputs.append(merged)
             result.outputs.append(_shape_outputs(dict(run.outputs), options.array_outputs))
             result.warnings.append(list(run.warnings) or None)

@@ -28,9 +28,11 @@ def test_v3_runs_the_workbook_and_answers_envelope_v3(api: httpx.Client) -> None
 
 
 def test_v3_empty_inputs_use_workbook_defaults(api: httpx.Client) -> None:
-    defaults = execute(api, MY, {}).json()["response_data"]["outputs"]
-    explicit = execute(api, MY, {"value": 5}).json()["response_data"]["outputs"]
-    assert defaults != explicit and explicit["doubled"] == 10
+    defaulted = execute(api, MY, {}).json()["response_data"]
+    explicit = execute(api, MY, {"value": 5}).json()["response_data"]
+    assert defaulted["outputs"] != explicit["outputs"] and explicit["outputs"]["doubled"] == 10
+    assert "'value'" in defaulted["warnings"][0]["message"]  # Spark warns when a default stood in
+    assert explicit["warnings"] is None
 
 
 def test_v3_every_locator_form_reaches_the_same_service(api: httpx.Client) -> None:
