@@ -186,14 +186,20 @@ def _records_of(data: Any) -> list[dict[str, Any]]:
     return SparkResponse(200, data).records
 
 
-def _errors_in(data: Any) -> int:
-    """How many records of a v3 or v4 body carry errors."""
+def _per_record(data: Any, key: str) -> list[Any]:
+    """The `errors` or `warnings` of each record of a v3 or v4 body (None where a record has none)."""
     if not isinstance(data, Mapping):
-        return 0
+        return []
     if isinstance(data.get("response_data"), Mapping):
-        return 1 if data["response_data"].get("errors") else 0
-    errors = data.get("errors")
-    return sum(1 for item in errors if item) if isinstance(errors, list) else 0
+        return [data["response_data"].get(key)]
+    items = data.get(key)
+    return items if isinstance(items, list) else []
+
+
+def _messages(items: Any) -> list[str]:
+    if not isinstance(items, list):
+        return []
+    return [str(item.get("message")) for item in items if isinstance(item, Mapping) and item.get("message")]
 
 
 def render_execute(
@@ -207,9 +213,17 @@ def render_execute(
     else:
         rows, columns = record_table(outputs, inputs)
         out.result(data, rows=rows, columns=columns)
-    failed = _errors_in(data)
-    if failed:
-        out.warn(f"{failed} of {max(len(outputs), 1)} record(s) came back with errors (-o json shows them)")
+    errors, warnings = _per_record(data, "errors"), _per_record(data, "warnings")
+    if single:
+        for message in _messages(errors[0] if errors else None) + _messages(warnings[0] if warnings else None):
+            out.warn(message)
+        return
+    failed, warned = sum(1 for e in errors if e), sum(1 for w in warnings if w)
+    if failed or warned:
+        out.warn(
+            f"of {max(len(outputs), 1)} records, {failed} came back with errors and {warned} with warnings "
+            "(-o json shows them)"
+        )
 
 
 def _echoed(data: Any, sent: Mapping[str, Any]) -> list[Mapping[str, Any]]:

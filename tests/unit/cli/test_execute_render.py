@@ -71,7 +71,26 @@ def test_many_records_warn_about_errors_on_stderr() -> None:
     out, stdout, stderr = output("csv")
     render_execute(out, V4, single=False, inputs=None)
     assert stdout.getvalue().splitlines() == ["total,extra.dotted", "1,", "2,x"]
-    assert stderr.getvalue() == "warning: 1 of 2 record(s) came back with errors (-o json shows them)\n"
+    assert stderr.getvalue() == (
+        "warning: of 2 records, 1 came back with errors and 0 with warnings (-o json shows them)\n"
+    )
+
+
+def test_one_record_shows_sparks_errors_and_warnings_on_stderr() -> None:
+    body = {
+        "response_data": {
+            "outputs": {"total": None},
+            "errors": [{"message": "#DIV/0! in total", "source_path": "Main!B4"}],
+            "warnings": [{"message": "Input 'a' was not provided; the default value was used"}],
+        }
+    }
+    out, stdout, stderr = output("table")
+    render_execute(out, body, single=True, inputs=None)
+    assert stdout.getvalue().splitlines() == ["total:"]
+    assert stderr.getvalue().splitlines() == [
+        "warning: #DIV/0! in total",
+        "warning: Input 'a' was not provided; the default value was used",
+    ]
 
 
 class Counter:
