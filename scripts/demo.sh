@@ -31,6 +31,6 @@ echo "Emulator running at $CSPARK_BASE_URL"
 
 run() { printf '\n$ %s\n' "$*"; "$@"; }
 run cspark services execute my-folder/my-service --inputs value=42
-run cspark services execute pricing/quote --inputs age=45 sum_assured=250000 smoker=No
+run cspark services execute pricing/quote age=45 sum_assured=250000 smoker=No plan=Premium term_years=15 start_date=2026-01-01
 run cspark -o json services execute my-folder/my-service --inputs value=7
 printf '\nDone: the emulator is stopped.\n'
