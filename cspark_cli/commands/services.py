@@ -215,7 +215,8 @@ def render_execute(
         out.result(data, rows=rows, columns=columns)
     errors, warnings = _per_record(data, "errors"), _per_record(data, "warnings")
     if single:
-        for message in _messages(errors[0] if errors else None) + _messages(warnings[0] if warnings else None):
+        said = [*_messages(errors[0] if errors else None), *_messages(warnings[0] if warnings else None)]
+        for message in said:
             out.warn(message)
         return
     failed, warned = sum(1 for e in errors if e), sum(1 for w in warnings if w)
