@@ -30,6 +30,12 @@ def _name(name: str) -> str:
     return name.strip()
 
 
+def _folder_id(folder_id: str) -> str:
+    if not isinstance(folder_id, str) or not folder_id.strip():
+        raise SparkSdkError("folder id must not be blank", cause=folder_id)
+    return folder_id.strip()
+
+
 def exists_request(name: str) -> ApiRequest:
     return ApiRequest(
         "POST", f"api/v1/product/isproductexists/{segment(_name(name))}", scope="host", content=b""
@@ -69,22 +75,25 @@ def create_request(
     return ApiRequest("POST", "api/v1/product/create", scope="host", form=form)
 
 
-def cover_request(folder_id: str, cover: Cover) -> ApiRequest:
+def cover_file(cover: Cover) -> FileField:
+    """The `coverImage` part, read up front so that an unreadable file fails before anything is sent."""
     if isinstance(cover, bytes):
-        file: FileField = ("cover", cover, "application/octet-stream")
-    else:
-        path = Path(cover)
-        try:
-            file = (path.name, path.read_bytes(), "application/octet-stream")
-        except OSError as exc:
-            raise SparkSdkError(
-                f"cannot read cover image {str(path)!r}: {exc.strerror}", cause=str(path)
-            ) from None
+        return ("cover", cover, "application/octet-stream")
+    path = Path(cover)
+    try:
+        return (path.name, path.read_bytes(), "application/octet-stream")
+    except OSError as exc:
+        raise SparkSdkError(
+            f"cannot read cover image {str(path)!r}: {exc.strerror}", cause=str(path)
+        ) from None
+
+
+def cover_request(folder_id: str, file: FileField) -> ApiRequest:
     return ApiRequest(
         "POST",
         "api/v1/product/uploadcoverimage",
         scope="host",
-        form={"id": folder_id},
+        form={"id": _folder_id(folder_id)},
         files={"coverImage": file},
     )
 
@@ -114,11 +123,12 @@ def update_request(
     for key, date in (("startDate", start_date), ("launchDate", launch_date)):
         if date is not None:
             body[key] = date.isoformat() if isinstance(date, datetime) else date
-    return ApiRequest("POST", f"api/v1/product/update/{segment(folder_id)}", scope="host", json=body)
+    path = f"api/v1/product/update/{segment(_folder_id(folder_id))}"
+    return ApiRequest("POST", path, scope="host", json=body)
 
 
 def delete_request(folder_id: str) -> ApiRequest:
-    return ApiRequest("DELETE", f"api/v1/product/delete/{segment(folder_id)}", scope="host")
+    return ApiRequest("DELETE", f"api/v1/product/delete/{segment(_folder_id(folder_id))}", scope="host")
 
 
 def folder_exists(res: SparkResponse) -> bool:
@@ -145,11 +155,11 @@ class Folders(Resource):
         launch_date: str | datetime | None = None, cover: Cover | None = None,
     ) -> SparkResponse:  # fmt: skip
         """Create a folder (and upload its cover image), then return the folder as Spark stores it."""
-        folder_id, url = created_folder(
-            self._send(create_request(name, description, category, status, start_date, launch_date))
-        )
-        if cover is not None:
-            self._send(cover_request(folder_id, cover))
+        req = create_request(name, description, category, status, start_date, launch_date)
+        file = cover_file(cover) if cover is not None else None
+        folder_id, url = created_folder(self._send(req))
+        if file is not None:
+            self._send(cover_request(folder_id, file))
         return self._send(get_request(name, url))
 
     def update(
@@ -157,9 +167,10 @@ class Folders(Resource):
         start_date: str | datetime | None = None, launch_date: str | datetime | None = None,
         cover: Cover | None = None,
     ) -> SparkResponse:  # fmt: skip
+        req = update_request(id, description, category, start_date, launch_date)
         if cover is not None:
-            self._send(cover_request(id, cover))
-        return self._send(update_request(id, description, category, start_date, launch_date))
+            self._send(cover_request(id, cover_file(cover)))
+        return self._send(req)
 
     def delete(self, id: str) -> SparkResponse:
         return self._send(delete_request(id))
@@ -184,11 +195,11 @@ class AsyncFolders(AsyncResource):
         status: str | None = None, start_date: str | datetime | None = None,
         launch_date: str | datetime | None = None, cover: Cover | None = None,
     ) -> SparkResponse:  # fmt: skip
-        folder_id, url = created_folder(
-            await self._send(create_request(name, description, category, status, start_date, launch_date))
-        )
-        if cover is not None:
-            await self._send(cover_request(folder_id, cover))
+        req = create_request(name, description, category, status, start_date, launch_date)
+        file = cover_file(cover) if cover is not None else None
+        folder_id, url = created_folder(await self._send(req))
+        if file is not None:
+            await self._send(cover_request(folder_id, file))
         return await self._send(get_request(name, url))
 
     async def update(
@@ -196,9 +207,10 @@ class AsyncFolders(AsyncResource):
         start_date: str | datetime | None = None, launch_date: str | datetime | None = None,
         cover: Cover | None = None,
     ) -> SparkResponse:  # fmt: skip
+        req = update_request(id, description, category, start_date, launch_date)
         if cover is not None:
-            await self._send(cover_request(id, cover))
-        return await self._send(update_request(id, description, category, start_date, launch_date))
+            await self._send(cover_request(id, cover_file(cover)))
+        return await self._send(req)
 
     async def delete(self, id: str) -> SparkResponse:
         return await self._send(delete_request(id))

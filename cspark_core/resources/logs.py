@@ -148,7 +148,10 @@ def download_request(
 
 
 def download_status_request(uri: str | UriParams, type: str, job_id: str) -> ApiRequest:
-    path = f"api/v3/{Uri.of(uri).long_path()}/log/download{_log_type(type)}/status/{segment(job_id)}"
+    if not isinstance(job_id, str) or not job_id.strip():
+        raise SparkSdkError("log download job id must not be blank", cause=job_id)
+    kind, job = _log_type(type), segment(job_id.strip())
+    path = f"api/v3/{Uri.of(uri).long_path()}/log/download{kind}/status/{job}"
     return ApiRequest("GET", path)
 
 

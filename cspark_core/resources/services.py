@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Literal, TypedDict, Unpack
 
 from ..errors import NotFoundError, SparkSdkError
 from ..locator import Uri, UriParams
-from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_job, wait_for
+from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_job, check_wait, wait_for
 from ..request import ApiRequest, FileField, segment
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
@@ -263,8 +263,21 @@ def v4_fields(target: UriParams, options: ExecuteOptions) -> dict[str, Any]:
     return {**_compact(fields), **dict(options.get("extras") or {})}
 
 
+def _operation_loc(target: UriParams, operation: str) -> str:
+    """`{loc}` for an operation with a suffix (`/validation`, `/metadata`, `/downloadswagger/...`). A proxy
+    endpoint never takes an operation suffix (§1.4): it can only be executed, so it is refused here."""
+    loc = target.loc()
+    if loc.startswith("proxy/"):
+        raise SparkSdkError(
+            f"{operation} needs a folder/service, service id or version id, not the proxy endpoint {target}",
+            cause=str(target),
+        )
+    return loc
+
+
 def _v3_path(target: UriParams, suffix: str) -> str:
-    return f"{target.api('v3')}/{target.loc()}{suffix}"
+    loc = _operation_loc(target, suffix.strip("/")) if suffix else target.loc()
+    return f"{target.api('v3')}/{loc}{suffix}"
 
 
 def execute_request(uri: Locator, inputs: Inputs, options: ExecuteOptions) -> ApiRequest:
@@ -436,9 +449,8 @@ def swagger_request(uri: Locator, category: str, downloadable: bool, version_id:
     target = Uri.of(uri)
     version = segment(version_id or target.version_id or "")
     flag = "true" if downloadable else "false"
-    return ApiRequest(
-        "GET", f"api/v3/{target.loc()}/downloadswagger/{segment(category or 'All')}/{flag}/{version}"
-    )
+    loc = _operation_loc(target, "swagger")
+    return ApiRequest("GET", f"api/v3/{loc}/downloadswagger/{segment(category or 'All')}/{flag}/{version}")
 
 
 def schema_request(uri: Locator, version_id: str | None) -> ApiRequest:
@@ -697,6 +709,7 @@ class Services(Resource):
     ) -> SparkResponse:  # fmt: skip
         """Upload a workbook and wait for its compilation; `.data` is `{"upload", "compilation"}`."""
         target = _service_target(name, folder)
+        check_wait(timeout, poll_interval)  # a bad wait is refused before the upload starts
         upload = self.upload(target, file=file, file_name=file_name, versioning=versioning,
                              start_date=start_date, end_date=end_date)  # fmt: skip
         status = self._wait(target, upload_ids(upload)[0], timeout, poll_interval, on_poll)
@@ -726,6 +739,7 @@ class Services(Resource):
         """Upload, wait for compilation, publish. `.data` is `{"upload", "compilation", "publication"}`,
         each Spark's body for that step (as in the official SDK)."""
         target, (start, end) = _service_target(name, folder), effective_dates(start_date, end_date)
+        check_wait(timeout, poll_interval)
         built = self.compile(target, file=file, file_name=file_name, versioning=versioning,
                              start_date=start, end_date=end, timeout=timeout,
                              poll_interval=poll_interval, on_poll=on_poll)  # fmt: skip
@@ -792,6 +806,8 @@ class Services(Resource):
     ) -> SparkResponse:  # fmt: skip
         """Start a recompilation; with `wait`, also wait for its job. `.data` is Spark's recompile body."""
         dates = effective_dates(start_date, end_date)
+        if wait:
+            check_wait(timeout, poll_interval)  # before the recompilation starts
         res = self._send(
             recompile_request(uri, version_id, upgrade, compiler, release_notes, label, dates, tags)
         )
@@ -836,6 +852,7 @@ class AsyncServices(AsyncResource):
     ) -> SparkResponse:  # fmt: skip
         """Upload a workbook and wait for its compilation; `.data` is `{"upload", "compilation"}`."""
         target = _service_target(name, folder)
+        check_wait(timeout, poll_interval)  # a bad wait is refused before the upload starts
         upload = await self.upload(target, file=file, file_name=file_name, versioning=versioning,
                                    start_date=start_date, end_date=end_date)  # fmt: skip
         status = await self._wait(target, upload_ids(upload)[0], timeout, poll_interval, on_poll)
@@ -865,6 +882,7 @@ class AsyncServices(AsyncResource):
         """Upload, wait for compilation, publish. `.data` is `{"upload", "compilation", "publication"}`,
         each Spark's body for that step (as in the official SDK)."""
         target, (start, end) = _service_target(name, folder), effective_dates(start_date, end_date)
+        check_wait(timeout, poll_interval)
         built = await self.compile(target, file=file, file_name=file_name, versioning=versioning,
                                    start_date=start, end_date=end, timeout=timeout,
                                    poll_interval=poll_interval, on_poll=on_poll)  # fmt: skip
@@ -931,6 +949,8 @@ class AsyncServices(AsyncResource):
     ) -> SparkResponse:  # fmt: skip
         """Start a recompilation; with `wait`, also wait for its job. `.data` is Spark's recompile body."""
         dates = effective_dates(start_date, end_date)
+        if wait:
+            check_wait(timeout, poll_interval)  # before the recompilation starts
         res = await self._send(
             recompile_request(uri, version_id, upgrade, compiler, release_notes, label, dates, tags)
         )
