@@ -1,21 +1,26 @@
-"""What every resource shares: the client's transport, and writing downloads to disk safely."""
+"""What every resource shares: the client's transport, and writing downloads to disk safely (atomically, and
+a body cut off mid-way raised as a `SparkApiError`, like any other failure to reach Spark)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+import httpx
+
+from ..errors import UnknownApiError
+from ..log import mask_url
 from ..request import ApiRequest
 from ..response import SparkResponse
 
 if TYPE_CHECKING:
     from ..transport import AsyncTransport, SyncTransport
 
-__all__ = ["AsyncResource", "Resource", "atomic_writer", "file_name_from"]
+__all__ = ["AsyncResource", "Resource", "atomic_writer", "download_errors", "file_name_from"]
 
 CHUNK = 64 * 1024
 
@@ -31,16 +36,12 @@ class Resource:
         """Send a download; with `to`, stream the body into that file (atomically), not into memory."""
         if to is None:
             return self._send(req)
-        with self._transport.stream(req) as resp, atomic_writer(to) as out:
+        with download_errors(req), self._transport.stream(req) as resp, atomic_writer(to) as out:
             for chunk in resp.iter_bytes(CHUNK):
                 out.write(chunk)
             return SparkResponse(
                 resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
             )
-
-    def _iter_bytes(self, req: ApiRequest) -> Iterator[bytes]:
-        with self._transport.stream(req) as resp:
-            yield from resp.iter_bytes(CHUNK)
 
 
 class AsyncResource:
@@ -53,18 +54,26 @@ class AsyncResource:
     async def _download(self, req: ApiRequest, to: str | os.PathLike[str] | None) -> SparkResponse:
         if to is None:
             return await self._send(req)
-        async with self._transport.stream(req) as resp:
-            with atomic_writer(to) as out:
-                async for chunk in resp.aiter_bytes(CHUNK):
-                    out.write(chunk)
-            return SparkResponse(
-                resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
-            )
+        with download_errors(req):
+            async with self._transport.stream(req) as resp:
+                with atomic_writer(to) as out:
+                    async for chunk in resp.aiter_bytes(CHUNK):
+                        out.write(chunk)
+                return SparkResponse(
+                    resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
+                )
 
-    async def _iter_bytes(self, req: ApiRequest) -> AsyncIterator[bytes]:
-        async with self._transport.stream(req) as resp:
-            async for chunk in resp.aiter_bytes(CHUNK):
-                yield chunk
+
+@contextlib.contextmanager
+def download_errors(req: ApiRequest) -> Iterator[None]:
+    """A body cut off mid-way (connection dropped, read timeout) becomes an `UnknownApiError`; the target file
+    is left as it was by `atomic_writer`. (Failures before the body are the transport's to report.)"""
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        reason = str(exc) or type(exc).__name__
+        where = f"{req.method} {mask_url(req.path)}"
+        raise UnknownApiError(f"download interrupted: {where}: {reason}") from None
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_jo
 from ..request import ApiRequest, segment
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
-from .files import Target, download_errors, file_request
+from .files import Target, file_request
 
 __all__ = [
     "AsyncExports",
@@ -302,9 +302,7 @@ class Exports(Resource):
         status = _status_reply(job) or self.get_status(str(job))
         results = []
         for i, url in enumerate(package_urls(status)):
-            req = file_request(url)
-            with download_errors(req):
-                file = self._download(req, package_path(to, i) if to is not None else None)
+            file = self._download(file_request(url), package_path(to, i) if to is not None else None)
             results.append(replace(file, data=status.data))
         return results
 
@@ -333,9 +331,7 @@ class AsyncExports(AsyncResource):
         status = _status_reply(job) or await self.get_status(str(job))
         results = []
         for i, url in enumerate(package_urls(status)):
-            req = file_request(url)
-            with download_errors(req):
-                file = await self._download(req, package_path(to, i) if to is not None else None)
+            file = await self._download(file_request(url), package_path(to, i) if to is not None else None)
             results.append(replace(file, data=status.data))
         return results
 

@@ -15,7 +15,7 @@ from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_jo
 from ..request import ApiRequest, segment
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
-from .files import Target, download_errors, file_request
+from .files import Target, file_request
 
 __all__ = [
     "AsyncLogs",
@@ -247,9 +247,7 @@ class Logs(Resource):
         return _file_reply(self._fetch(download_url_of(status, "log download status"), to), status)
 
     def _fetch(self, url: str, to: Target) -> SparkResponse:
-        req = file_request(url)
-        with download_errors(req):
-            return self._download(req, to)
+        return self._download(file_request(url), to)
 
 
 class AsyncLogs(AsyncResource):
@@ -300,6 +298,4 @@ class AsyncLogs(AsyncResource):
         return _file_reply(await self._fetch(download_url_of(status, "log download status"), to), status)
 
     async def _fetch(self, url: str, to: Target) -> SparkResponse:
-        req = file_request(url)
-        with download_errors(req):
-            return await self._download(req, to)
+        return await self._download(file_request(url), to)

@@ -7,7 +7,7 @@ from ..locator import Uri, UriParams
 from ..request import ApiRequest
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
-from .files import Target, download_errors
+from .files import Target
 
 __all__ = ["AsyncWasm", "Wasm", "download_request"]
 
@@ -28,13 +28,9 @@ def download_request(uri: str | UriParams) -> ApiRequest:
 class Wasm(Resource):
     def download(self, uri: str | UriParams, to: Target = None) -> SparkResponse:
         """The service's WASM ZIP: streamed into `to` (atomically) when given, else bytes in `.buffer`."""
-        req = download_request(uri)
-        with download_errors(req):
-            return self._download(req, to)
+        return self._download(download_request(uri), to)
 
 
 class AsyncWasm(AsyncResource):
     async def download(self, uri: str | UriParams, to: Target = None) -> SparkResponse:
-        req = download_request(uri)
-        with download_errors(req):
-            return await self._download(req, to)
+        return await self._download(download_request(uri), to)

@@ -3,13 +3,14 @@ cut off mid-way. No sockets: httpx.MockTransport."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from cspark_core import Client, SparkSdkError, UnknownApiError, UriParams
+from cspark_core import AsyncClient, Client, SparkSdkError, UnknownApiError, UriParams
 from cspark_core.resources.files import file_request
 from cspark_core.resources.wasm import download_request
 
@@ -98,3 +99,42 @@ def test_wasm_streams_to_a_path(tmp_path: Path) -> None:
         res = client.wasm.download("version/9f8e", to=tmp_path / "m.zip")
     assert res.buffer == b"" and (tmp_path / "m.zip").read_bytes() == b"wasm zip"
     assert requests[0].url.path == "/acme/api/v3/nodegen/getnodegenzipbyId/version/9f8e"
+
+
+class AsyncBody(httpx.AsyncByteStream):
+    async def __aiter__(self):  # type: ignore[no-untyped-def]
+        yield b"PK first half"
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("services.download", ("pricing/quote",)),
+        ("wasm.download", ("version/9f8e",)),
+        ("files.download", ("http://127.0.0.1:9/docstore/tokens/t/a.zip",)),
+    ],
+)
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_every_download_cut_mid_way_is_an_api_error(
+    tmp_path: Path, kind: str, method: str, args: tuple[str, ...]
+) -> None:
+    target = tmp_path / "download.bin"
+    target.write_bytes(b"previous content")
+    area, name = method.split(".")
+    if kind == "sync":
+        transport = httpx.MockTransport(lambda r: httpx.Response(200, stream=Body()))
+        with client_for(transport) as client, pytest.raises(UnknownApiError, match="download interrupted"):
+            getattr(getattr(client, area), name)(*args, to=target)
+    else:
+        transport = httpx.MockTransport(lambda r: httpx.Response(200, stream=AsyncBody()))
+        http = httpx.AsyncClient(transport=transport)
+
+        async def go() -> None:
+            async with AsyncClient(BASE, api_key="k", environ={}, logger=False, http_client=http) as client:
+                await getattr(getattr(client, area), name)(*args, to=target)
+
+        with pytest.raises(UnknownApiError, match="download interrupted"):
+            asyncio.run(go())
+    assert target.read_bytes() == b"previous content"
+    assert [p.name for p in tmp_path.iterdir()] == ["download.bin"]
