@@ -262,13 +262,12 @@ class Batches:
         return batch.counters["output_used"] >= batch.configuration["output_buffer_allocated_bytes"]
 
     def _run(self, batch: Batch, chunk: Chunk) -> dict[str, Any] | None:
+        """The chunk's result, or None when it failed; never raises, so the worker thread lives on."""
         try:
             run = self.state.run_records(batch.target, chunk.records, batch.options)
-        except ApiError:
-            return None
+            summary_output = _aggregate(chunk.summary, run.outputs)
         except Exception:
             return None
-        summary_output = _aggregate(chunk.summary, run.outputs)
         return {
             "id": chunk.id,
             "summary_output": summary_output,
@@ -326,9 +325,23 @@ def _parse_chunk(chunk: Any, position: int) -> Chunk:
     if not isinstance(parameters, dict):
         raise bad_request(f"chunk {position}: data.parameters must be an object")
     records = [{**parameters, **record} for record in records_from(data.get("inputs"), f"chunk {position}")]
-    summary = data.get("summary") if isinstance(data.get("summary"), dict) else None
+    summary = _parse_summary(data.get("summary"), position)
     size = len(json.dumps(chunk, separators=(",", ":")))
     return Chunk(str(chunk.get("id") or new_id()), records, summary, size)
+
+
+def _parse_summary(summary: Any, position: int) -> dict[str, Any] | None:
+    """``data.summary``: null, or ``ignore_error`` and a list of ``{output_name, operator}`` (§8.5)."""
+    if summary is None:
+        return None
+    if not isinstance(summary, dict):
+        raise bad_request(f"chunk {position}: data.summary must be an object or null")
+    aggregation = summary.get("aggregation") or []
+    if not isinstance(aggregation, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("output_name"), str) for item in aggregation
+    ):
+        raise bad_request(f"chunk {position}: aggregation must be a list of {{output_name, operator}}")
+    return summary
 
 
 def records_from(inputs: Any, what: str) -> list[dict[str, Any]]:
