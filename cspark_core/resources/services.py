@@ -251,7 +251,7 @@ def v4_fields(target: UriParams, options: ExecuteOptions) -> dict[str, Any]:
             cause=str(target),
         )
     fields = {
-        "service": None if target.version_id and not target.has_folder_service else service,
+        "service": service,  # the service id, else folder/service[version]; none for a version/<id> locator
         "version_id": target.version_id,
         "version_by_timestamp": _date_text(options.get("active_since")),
         "subservice": _csv(options.get("subservices")),
@@ -784,10 +784,11 @@ class Services(Resource):
         return self._send(metadata_request(uri))
 
     def search(
-        self, name: str | None = None, *, folder: str | None = None, page: int = 1, size: int = 100,
+        self, name: str | None = None, *, folder: str | None = None, page: int = 1, size: int = -1,
         sort: str = "name1_co", fields: Sequence[str] | None = None,
     ) -> SparkResponse:  # fmt: skip
-        """One page of services (`size=-1`: all); `next_page(res)` tells the page after it."""
+        """One page of services; by default (`size=-1`, §6.11) every service. `next_page(res)` tells the page
+        after it."""
         return self._send(search_request(name, folder, page, size, sort, fields))
 
     def download(
@@ -927,10 +928,11 @@ class AsyncServices(AsyncResource):
         return await self._send(metadata_request(uri))
 
     async def search(
-        self, name: str | None = None, *, folder: str | None = None, page: int = 1, size: int = 100,
+        self, name: str | None = None, *, folder: str | None = None, page: int = 1, size: int = -1,
         sort: str = "name1_co", fields: Sequence[str] | None = None,
     ) -> SparkResponse:  # fmt: skip
-        """One page of services (`size=-1`: all); `next_page(res)` tells the page after it."""
+        """One page of services; by default (`size=-1`, §6.11) every service. `next_page(res)` tells the page
+        after it."""
         return await self._send(search_request(name, folder, page, size, sort, fields))
 
     async def download(

@@ -335,6 +335,12 @@ def test_search_pages(spark: Any) -> None:
     assert [s["fileName"] for s in spark.services.search("quo").data["response_data"]] == ["quote"]
 
 
+def test_search_by_default_asks_for_every_service(spark: Any) -> None:
+    res = spark.services.search()  # §6.11: page_size -1 (everything) is the default
+    assert res.data["response_meta"]["page_size"] == -1 and next_page(res) is None
+    assert len(res.data["response_data"]) == len(spark.services.search(size=-1).data["response_data"])
+
+
 def test_download_to_memory_and_to_a_file(spark: Any, tmp_path: Path) -> None:
     in_memory = spark.services.download(SERVICE)
     assert in_memory.buffer[:2] == b"PK"

@@ -160,6 +160,8 @@ def test_v4_body_fields_and_v3_only_options_dropped() -> None:
 
 def test_v4_locator_in_body() -> None:
     assert sv.execute_request("service/sid", [{}], {}).json["service"] == "sid"
+    both = sv.execute_request("service/sid", [{}], {"version_id": "vid"}).json  # §6.4: the service id if any
+    assert (both["service"], both["version_id"]) == ("sid", "vid")
     by_version = sv.execute_request("version/vid", [{}], {}).json
     assert by_version["version_id"] == "vid" and "service" not in by_version
     with pytest.raises(SparkSdkError, match="folder/service"):
