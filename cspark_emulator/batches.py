@@ -115,16 +115,16 @@ class Batches:
 
     def create(self, body: dict[str, Any], target: Target, options: ExecOptions) -> Batch:
         service, version = self.state.resolve(target)
-        in_mb = body.get("max_input_size_in_mb") or body.get("max_input_size") or 70
-        out_mb = body.get("max_output_size_in_mb") or body.get("max_output_size") or 80
+        in_mb = _number(body, ("max_input_size_in_mb", "max_input_size"), 70)
+        out_mb = _number(body, ("max_output_size_in_mb", "max_output_size"), 80)
         configuration = {
-            "initial_workers": int(body.get("initial_workers") or 10),
-            "chunks_per_request": int(body.get("chunks_per_request") or 2),
-            "runner_thread_count": int(body.get("runner_thread_count") or 2),
-            "acceptable_error_percentage": int(body.get("acceptable_error_percentage") or 0),
-            "input_buffer_allocated_bytes": int(float(in_mb) * MB),
-            "output_buffer_allocated_bytes": int(float(out_mb) * MB),
-            "max_workers": int(body.get("max_workers") or 100),
+            "initial_workers": int(_number(body, ("initial_workers",), 10)),
+            "chunks_per_request": int(_number(body, ("chunks_per_request",), 2)),
+            "runner_thread_count": int(_number(body, ("runner_thread_count",), 2)),
+            "acceptable_error_percentage": int(_number(body, ("acceptable_error_percentage",), 0)),
+            "input_buffer_allocated_bytes": int(in_mb * MB),
+            "output_buffer_allocated_bytes": int(out_mb * MB),
+            "max_workers": int(_number(body, ("max_workers",), 100)),
         }
         now = iso_ms()
         batch = Batch(
@@ -328,6 +328,22 @@ def _parse_chunk(chunk: Any, position: int) -> Chunk:
     summary = _parse_summary(data.get("summary"), position)
     size = len(json.dumps(chunk, separators=(",", ":")))
     return Chunk(str(chunk.get("id") or new_id()), records, summary, size)
+
+
+def _number(body: dict[str, Any], names: tuple[str, ...], default: float) -> float:
+    """The first of ``names`` present in the create body (both buffer-size spellings, §8.2), as a number."""
+    for name in names:
+        value = body.get(name)
+        if value in (None, ""):
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as exc:
+            raise bad_request(f"{name} must be a number") from exc
+        if isinstance(value, bool) or number < 0 or number != number:
+            raise bad_request(f"{name} must be a non-negative number")
+        return number
+    return default
 
 
 def _parse_summary(summary: Any, position: int) -> dict[str, Any] | None:

@@ -88,3 +88,5 @@ class Jobs:
             job.result = job.finish(job)
         except ApiError as exc:
             job.error = exc.message
+        except Exception as exc:  # a job fails; polling it must not turn into an internal error
+            job.error = f"{type(exc).__name__}: {exc}"

@@ -78,6 +78,27 @@ def _text(value: Any) -> str | None:
     return str(value).strip() if value not in (None, "") else None
 
 
+def int_field(value: Any, default: int, what: str) -> int:
+    """A paging or sizing number from a JSON body: an int or a numeric string; anything else is a 400."""
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool):
+        raise bad_request(f"{what} must be an integer")
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise bad_request(f"{what} must be an integer") from exc
+
+
+def search_items(value: Any, what: str = "search") -> list[dict[str, Any]]:
+    """A ``search`` filter list (§5.2, §6.11, §9.4): ``null`` or an array of ``{field, value}`` objects."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise bad_request(f"{what} must be an array of {{field, value}} objects")
+    return value
+
+
 def comma_list(value: Any) -> list[str]:
     if value in (None, ""):
         return []

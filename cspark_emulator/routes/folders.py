@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from ..app import Ctx, Route, json_reply, v1_reply
 from ..models import ApiError, Folder, bad_request
-from .common import service_summary
+from .common import int_field, search_items, service_summary
 
 
 def folder_body(folder: Folder, services: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -41,25 +41,14 @@ async def exists(ctx: Ctx) -> Response:
 
 async def list_folders(ctx: Ctx) -> Response:
     body = await ctx.json_object()
-    search = body.get("search") or []
-    if not isinstance(search, list):
-        raise bad_request("search must be an array of {field, value}")
-    page, size = _int(body.get("page"), 1, "page"), _int(body.get("pageSize"), 100, "pageSize")
+    search = search_items(body.get("search"))
+    page, size = int_field(body.get("page"), 1, "page"), int_field(body.get("pageSize"), 100, "pageSize")
     folders, count = ctx.state.list_folders(search, page, size, str(body.get("sort") or "-updated"))
     data = [folder_body(f, ctx.state.folder_services(f.name)) for f in folders]
     last_page = size <= 0 or page * size >= count
     return v1_reply(
         data, count=count, next=None if last_page else page + 1, previous=page - 1 if page > 1 else None
     )
-
-
-def _int(value: Any, default: int, what: str) -> int:
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise bad_request(f"{what} must be an integer") from exc
 
 
 async def create(ctx: Ctx) -> Response:
@@ -142,7 +131,10 @@ async def categories(ctx: Ctx) -> Response:
 
 async def save_category(ctx: Ctx) -> Response:
     body = await ctx.json_object()
-    ctx.state.save_category(body.get("key"), str(body.get("value") or "").strip(), body.get("icon"))
+    key, icon = body.get("key"), body.get("icon")
+    if not isinstance(key, str | None) or not isinstance(icon, str | None):
+        raise bad_request("key and icon must be strings")
+    ctx.state.save_category(key, str(body.get("value") or "").strip(), icon)
     return v1_reply({"Metadata.ProductCategories": list(ctx.state.categories.values())})
 
 

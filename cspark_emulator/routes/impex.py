@@ -66,6 +66,8 @@ async def start_import(ctx: Ctx) -> Response:
         request = json.loads(entity) if isinstance(entity, str) and entity.strip() else {}
     except json.JSONDecodeError as exc:
         raise bad_request(f"importRequestEntity is not JSON: {exc}") from exc
+    if not isinstance(request, dict):
+        raise bad_request("importRequestEntity must be a JSON object")
     content = await package.read()
     job = _start(ctx, "import", lambda job: import_package(ctx.state, content, request), request)
     return json_reply(_job_body(ctx, job, 0))

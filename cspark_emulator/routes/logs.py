@@ -14,6 +14,7 @@ from ..app import Ctx, Route, v1_reply, v3_reply
 from ..files import XLSX, ZIP
 from ..jobs import Job
 from ..models import CallLog, bad_request
+from .common import int_field, search_items
 
 SVC = "folders/{folder}/services/{service}"
 CSV_COLUMNS = [
@@ -206,7 +207,7 @@ async def search_logs(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     request: dict[str, Any] = {}
     version_id = None
-    for item in body.get("search") or []:
+    for item in search_items(body.get("search")):
         name = str(item.get("field", "")).lower()
         if name == "startdate":
             request["start_date"] = item.get("value")
@@ -218,7 +219,9 @@ async def search_logs(ctx: Ctx) -> Response:
             request["call_ids"] = [item["value"]]
     logs = ctx.state.logs_for(ctx.params["folder"], ctx.params["service"], request, version_id)
     logs.sort(key=lambda log: log.log_time, reverse=True)
-    page, size = int(body.get("page") or 1), int(body.get("pageSize") or 100)
+    page, size = int_field(body.get("page"), 1, "page"), int_field(body.get("pageSize"), 100, "pageSize")
+    if page < 1 or size < 1:
+        raise bad_request("page and pageSize must be >= 1")
     shown = logs[(page - 1) * size : page * size]
     rows = [
         {

@@ -16,8 +16,10 @@ from ..state import ExecOptions
 from .common import (
     both,
     inputs_object,
+    int_field,
     is_public,
     merge_targets,
+    search_items,
     service_summary,
     target_from_path,
     version_meta,
@@ -351,12 +353,9 @@ async def validation(ctx: Ctx) -> Response:
 async def search(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     data = body.get("request_data") if isinstance(body.get("request_data"), dict) else body
-    page, size = (
-        int(data.get("page") or 1),
-        int(data.get("page_size") if data.get("page_size") is not None else -1),
-    )
+    page, size = int_field(data.get("page"), 1, "page"), int_field(data.get("page_size"), -1, "page_size")
     items, count = ctx.state.search_services(
-        data.get("search") or [], page, size, str(data.get("sort") or "name")
+        search_items(data.get("search")), page, size, str(data.get("sort") or "name")
     )
     pages = 1 if size <= 0 else max(1, -(-count // size))
     rows = [
@@ -411,8 +410,8 @@ async def delete(ctx: Ctx) -> Response:
 async def list_in_folder(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     ctx.state.folder(ctx.params["folder"])
-    page, size = int(body.get("page") or 1), int(body.get("pageSize") or 100)
-    search = [{"field": "folder", "value": ctx.params["folder"]}, *(body.get("search") or [])]
+    page, size = int_field(body.get("page"), 1, "page"), int_field(body.get("pageSize"), 100, "pageSize")
+    search = [{"field": "folder", "value": ctx.params["folder"]}, *search_items(body.get("search"))]
     items, count = ctx.state.search_services(search, page, size, str(body.get("sort") or "name1"))
     last = size <= 0 or page * size >= count
     return v1_reply(

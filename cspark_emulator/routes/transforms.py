@@ -20,7 +20,7 @@ from starlette.responses import Response
 from ..app import Ctx, Route, json_reply
 from ..models import bad_request, iso_ms, not_found
 from ..state import Target
-from .common import options_from
+from .common import int_field, options_from
 
 TRANSFORMS = "transforms"
 
@@ -84,7 +84,9 @@ async def delete(ctx: Ctx) -> Response:
 async def list_folder(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     body = body.get("request_data") if isinstance(body.get("request_data"), dict) else body
-    page, size = int(body.get("page") or 1), int(body.get("pageSize") or 100)
+    page, size = int_field(body.get("page"), 1, "page"), int_field(body.get("pageSize"), 100, "pageSize")
+    if page < 1 or size < 1:
+        raise bad_request("page and pageSize must be >= 1")
     folder = ctx.params["folder"]
     items = sorted(
         (r for (f, _), r in ctx.state.transforms.items() if f == folder),
@@ -155,6 +157,8 @@ async def execute(ctx: Ctx) -> Response:
     v4 = document.get("target_api_version") == "v4"
     meta = _meta(ctx, "x-meta" if v4 else "x-request-meta")
     records = inputs if isinstance(inputs, list) else [inputs or {}]
+    if not records:
+        raise bad_request("the transformed request holds no input record")
     target = Target(folder=p["folder"], service=p["service"], version_id=meta.get("version_id"))
     run = ctx.state.execute(
         target, records, options_from(meta, purpose="Transform", v4=v4), "V4" if v4 else "V3"

@@ -30,3 +30,30 @@ def test_a_malformed_batch_summary_is_400_and_the_worker_survives(api: httpx.Cli
     assert api.post(f"{BATCH}/{second}/chunks", json={"chunks": [_chunk("ok", 2, 3)]}).status_code == 200
     status = api.get(f"{BATCH}/{second}/status").json()
     assert status["records_completed"] == 2 and status["records_available"] == 2
+
+
+def test_malformed_bodies_are_400_not_500(api: httpx.Client, v1: httpx.Client) -> None:
+    """§3.1/§16: a bad request body is the caller's error (400), never an internal error."""
+    document = '{"transform_type": "JSONtransforms_v1.0.1"}'
+    assert api.post("api/v4/transforms/tf/t", json={"transform_content": document}).status_code == 200
+    cases = [
+        (api, "api/v3/services/search", {"request_data": {"page": "x"}}),
+        (api, "api/v3/services/search", {"request_data": {"search": [1, 2]}}),
+        (api, "api/v3/services/search", {"request_data": {"search": "quote"}}),
+        (v1, "/api/v1/product/list", {"search": [5]}),
+        (v1, "/api/v1/product/my-folder/engines", {"page": "x"}),
+        (v1, "/api/v1/product/my-folder/engines", {"search": [5]}),
+        (v1, "/api/v1/product/my-folder/engines/my-service/logs", {"search": "x"}),
+        (v1, "/api/v1/product/my-folder/engines/my-service/logs", {"page": "x"}),
+        (v1, "/api/v1/lookup/savecategory", {"value": "X", "key": ["k"]}),
+        (api, "api/v4/transforms/list/tf", {"page": "x"}),
+        (api, "api/v4/transforms/tf/t/for/my-folder/my-service", []),
+        (api, BATCH, {"service": "my-folder/my-service", "initial_workers": "x"}),
+        (api, BATCH, {"service": "my-folder/my-service", "max_input_size_in_mb": "big"}),
+    ]
+    for client, path, body in cases:
+        reply = client.post(path, json=body)
+        assert reply.status_code == 400, (path, body, reply.text)
+    entity = {"importRequestEntity": "[1]"}
+    reply = api.post("api/v4/import", data=entity, files={"file": ("package.zip", b"PK", "application/zip")})
+    assert reply.status_code == 400, reply.text
