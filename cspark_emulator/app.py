@@ -185,8 +185,8 @@ class Ctx:
         if not body.strip():
             return None
         try:
-            return json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return json.loads(body, parse_constant=_no_constant)
+        except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
             raise bad_request(f"the request body is not valid JSON: {exc}") from exc
 
     async def json_object(self, what: str = "request body") -> dict[str, Any]:
@@ -202,6 +202,11 @@ class Ctx:
             return await self.request.form()
         except Exception as exc:
             raise bad_request(f"the form could not be read: {exc}") from exc
+
+
+def _no_constant(name: str) -> Any:
+    """Python's json accepts ``NaN``/``Infinity``; JSON (and Spark) does not."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def decompress(body: bytes, encoding: str | None) -> bytes:

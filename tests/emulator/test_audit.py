@@ -57,3 +57,17 @@ def test_malformed_bodies_are_400_not_500(api: httpx.Client, v1: httpx.Client) -
     entity = {"importRequestEntity": "[1]"}
     reply = api.post("api/v4/import", data=entity, files={"file": ("package.zip", b"PK", "application/zip")})
     assert reply.status_code == 400, reply.text
+
+
+def test_nan_and_infinity_literals_are_not_json(api: httpx.Client) -> None:
+    """§3.1: ``NaN``/``Infinity`` are not JSON; they used to pass, then vanish or crash the reply."""
+    svc = "api/v3/folders/my-folder/services/my-service/execute"
+    for literal in (b"NaN", b"Infinity", b"-Infinity"):
+        body = (
+            b'{"request_data": {"inputs": {"value": '
+            + literal
+            + b'}}, "request_meta": {"response_data_inputs": true}}'
+        )
+        reply = api.post(svc, content=body, headers={"content-type": "application/json"})
+        assert reply.status_code == 400, reply.text
+        assert reply.json()["error"]["code"] == "BAD_REQUEST"
