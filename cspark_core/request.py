@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
 
+from .log import mask_url
+
 __all__ = ["ApiRequest", "FileField", "segment"]
 
 FileField = tuple[str, Any, str]  # (file name, bytes or binary file object, content type)
@@ -22,7 +24,7 @@ def segment(value: str) -> str:
     return quote(value, safe=_SEGMENT_SAFE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ApiRequest:
     """One logical Spark call.
 
@@ -41,6 +43,11 @@ class ApiRequest:
     content: bytes | None = None
     headers: Mapping[str, str] | None = None
     auth: bool = True  # False: never send credentials (health check, token endpoint)
+
+    def __repr__(self) -> str:
+        # No bodies, forms or headers (a token request's form holds the client secret) and no download token
+        # from a URL Spark handed out.
+        return f"ApiRequest({self.method} {mask_url(self.path)}, scope={self.scope!r})"
 
     def url(self, origin: str, base: str) -> str:
         if self.scope == "url":

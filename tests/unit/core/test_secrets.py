@@ -60,3 +60,13 @@ def test_canary_never_leaks(auth: dict[str, object], status: int, monkeypatch: p
     assert "401" in stderr.getvalue() or str(status) in stderr.getvalue()  # the log did run
     for text in texts:
         assert CANARY not in text
+
+
+def test_a_token_request_repr_hides_the_client_secret() -> None:
+    from cspark_core.auth import OAuth, token_request
+    from cspark_core.settings import Settings
+
+    settings = Settings.build("http://127.0.0.1:9/acme", api_key="k", environ={})
+    req = token_request(settings, OAuth("cid", CANARY))
+    assert req.form is not None and req.form["client_secret"] == CANARY  # still sent
+    assert CANARY not in repr(req) and CANARY not in str(req)
