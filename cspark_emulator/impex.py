@@ -28,7 +28,7 @@ def select(state: State, inputs: dict[str, Any], version_filter: str) -> list[tu
             entry[1][version.id] = version
 
     def pick(service: Service, prefix: str | None = None) -> list[Version]:
-        versions = [v for v in service.versions if not prefix or v.version.startswith(prefix)]
+        versions = [v for v in service.versions if not prefix or _has_prefix(v.version, prefix)]
         if not versions:
             raise ApiError(
                 404, f"{service.folder}/{service.name} has no version matching {prefix!r}", "NOT_FOUND"
@@ -56,6 +56,12 @@ def select(state: State, inputs: dict[str, Any], version_filter: str) -> list[tu
     return [
         (service, sorted(v.values(), key=lambda x: semver_key(x.version))) for service, v in chosen.values()
     ]
+
+
+def _has_prefix(version: str, prefix: str) -> bool:
+    """``1.4`` is a prefix of ``1.4.2`` but not of ``1.40.0``: versions match component by component."""
+    wanted = prefix.strip().strip(".").split(".")
+    return version.split(".")[: len(wanted)] == wanted
 
 
 def build_package(state: State, selection: list[tuple[Service, list[Version]]]) -> bytes:

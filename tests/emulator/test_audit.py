@@ -71,3 +71,26 @@ def test_nan_and_infinity_literals_are_not_json(api: httpx.Client) -> None:
         reply = api.post(svc, content=body, headers={"content-type": "application/json"})
         assert reply.status_code == 400, reply.text
         assert reply.json()["error"]["code"] == "BAD_REQUEST"
+
+
+def _exported_versions(api: httpx.Client, service: str) -> list[str]:
+    started = api.post("api/v4/export", json={"inputs": {"services": [service]}})
+    assert started.status_code == 200, started.text
+    status = api.get(f"api/v4/export/{started.json()['id']}/status").json()
+    assert status["status"] == "completed", status
+    return [row["version_source"] for row in status["outputs"]["service_versions"]]
+
+
+def test_export_version_prefix_matches_whole_components(api: httpx.Client) -> None:
+    """§10.1/§16.3: ``[1.4]`` means the newest 1.4.x, so ``[0.1.1]`` must not pick 0.1.10."""
+    svc = "api/v3/folders/my-folder/services/my-service"
+    for _ in range(10):  # 0.1.0 -> 0.1.1 ... 0.1.10
+        reply = api.post(f"{svc}/recompileNodgen", json={"request_data": {"upgradeType": "patch"}})
+        assert reply.status_code == 200, reply.text
+    assert _exported_versions(api, "my-folder/my-service[0.1.1]") == ["0.1.1"]
+    assert _exported_versions(api, "my-folder/my-service[0.1]") == ["0.1.10"]
+    assert _exported_versions(api, "my-folder/my-service[0]") == ["0.1.10"]
+    assert (
+        api.post("api/v4/export", json={"inputs": {"services": ["my-folder/my-service[0.2]"]}}).status_code
+        == 404
+    )
