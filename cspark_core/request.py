@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
 from .log import mask_url
 
-__all__ = ["ApiRequest", "FileField", "segment"]
+__all__ = ["ApiRequest", "FileField", "iso_utc", "segment", "timestamp"]
 
 FileField = tuple[str, Any, str]  # (file name, bytes or binary file object, content type)
 
@@ -22,6 +23,22 @@ _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 def segment(value: str) -> str:
     """Percent-encode one path segment."""
     return quote(value, safe=_SEGMENT_SAFE)
+
+
+def iso_utc(moment: datetime) -> str:
+    """A datetime as Spark's UTC ISO text with milliseconds and `Z`; a naive datetime is taken as UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def timestamp(value: str | date | None) -> str | None:
+    """A date option (`active_since`, ...) as sent: text as given, a date as `YYYY-MM-DD`, a datetime via
+    `iso_utc`; None or blank text: not sent."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    return iso_utc(value) if isinstance(value, datetime) else value.isoformat()
 
 
 @dataclass(frozen=True, repr=False)

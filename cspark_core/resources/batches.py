@@ -12,12 +12,12 @@ import json
 import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import SparkSdkError
 from ..locator import Uri, UriParams
-from ..request import ApiRequest, segment
+from ..request import ApiRequest, segment, timestamp
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
 
@@ -210,17 +210,6 @@ def error_percentage(accuracy: float) -> int:
     return math.ceil(round((1 - min(accuracy, 1)) * 100, 6))
 
 
-def _timestamp(value: str | date | None) -> str | None:
-    if value is None or isinstance(value, str):
-        return value or None
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-            return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return value.isoformat()
-    return value.isoformat()
-
-
 def create_request(
     uri: str | UriParams, *, active_since: str | date | None = None, subservices: Names = None,
     selected_outputs: Names = None, call_purpose: str | None = None, source_system: str | None = None,
@@ -241,7 +230,7 @@ def create_request(
     body = {
         "service": service,
         "version_id": params.version_id,
-        "version_by_timestamp": _timestamp(active_since),
+        "version_by_timestamp": timestamp(active_since),
         "subservice": _joined("subservices", subservices),
         "output": _joined("selected_outputs", selected_outputs),
         "call_purpose": call_purpose or CALL_PURPOSE,

@@ -14,14 +14,14 @@ import mimetypes
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypedDict, Unpack
 
 from ..errors import NotFoundError, SparkSdkError
 from ..locator import Uri, UriParams
 from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_job, check_wait, wait_for
-from ..request import ApiRequest, FileField, segment
+from ..request import ApiRequest, FileField, iso_utc, segment, timestamp
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
 
@@ -67,7 +67,7 @@ class ExecuteOptions(TypedDict, total=False):
 
     version: str  # semantic version; overrides the locator's `[x.y.z]`
     version_id: str
-    active_since: str | datetime  # v3 `transaction_date`, v4 `version_by_timestamp`
+    active_since: str | date  # v3 `transaction_date`, v4 `version_by_timestamp` (a datetime is a date too)
     call_purpose: str
     source_system: str  # default "cspark"
     correlation_id: str
@@ -99,11 +99,6 @@ def _compact(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _iso(moment: datetime) -> str:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _as_datetime(value: str | datetime, name: str) -> datetime:
     if isinstance(value, datetime):
         return value
@@ -124,7 +119,7 @@ def effective_dates(start: DateLike, end: DateLike, now: datetime | None = None)
     """Effective start and end as UTC ISO timestamps; start defaults to now, end to start + 10 years."""
     begin = _as_datetime(start, "start_date") if start is not None else (now or datetime.now(UTC))
     finish = _as_datetime(end, "end_date") if end is not None else _plus_ten_years(begin)
-    begin_text, finish_text = _iso(begin), _iso(finish)
+    begin_text, finish_text = iso_utc(begin), iso_utc(finish)
     if finish_text <= begin_text:
         raise SparkSdkError("end_date must be after start_date", cause={"start_date": start, "end_date": end})
     return begin_text, finish_text
@@ -134,10 +129,6 @@ def _versioning(value: str) -> str:
     if value not in VERSIONING:
         raise SparkSdkError(f"versioning must be major, minor or patch, got {value!r}", cause=value)
     return value
-
-
-def _date_text(value: str | datetime | None) -> str | None:
-    return _iso(value) if isinstance(value, datetime) else value
 
 
 def compiler_type(value: str | None) -> str:
@@ -226,7 +217,7 @@ def v3_meta(target: UriParams, options: ExecuteOptions) -> dict[str, Any]:
         "service_id": target.service_id,
         "version_id": target.version_id,
         "version": target.version,
-        "transaction_date": _date_text(options.get("active_since")),
+        "transaction_date": timestamp(options.get("active_since")),
         "call_purpose": options.get("call_purpose") or V3_PURPOSE,
         "source_system": options.get("source_system") or SOURCE_SYSTEM,
         "correlation_id": options.get("correlation_id"),
@@ -253,7 +244,7 @@ def v4_fields(target: UriParams, options: ExecuteOptions) -> dict[str, Any]:
     fields = {
         "service": service,  # the service id, else folder/service[version]; none for a version/<id> locator
         "version_id": target.version_id,
-        "version_by_timestamp": _date_text(options.get("active_since")),
+        "version_by_timestamp": timestamp(options.get("active_since")),
         "subservice": _csv(options.get("subservices")),
         "output": _csv(options.get("selected_outputs")),
         "call_purpose": options.get("call_purpose") or V4_PURPOSE,

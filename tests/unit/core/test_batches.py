@@ -4,7 +4,7 @@ state rules, with no sockets (httpx.MockTransport records what would have been s
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -330,3 +330,24 @@ def test_a_failed_close_keeps_the_pipeline_open() -> None:
         with pytest.raises(Exception, match="nope"):
             pipe.dispose()
         assert pipe.state == "open"
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("2025-03-02", "2025-03-02"),
+        (date(2025, 3, 2), "2025-03-02"),
+        (datetime(2025, 3, 2, 9, 0), "2025-03-02T09:00:00.000Z"),  # naive: taken as UTC
+        (datetime(2025, 3, 2, 10, 0, tzinfo=timezone(timedelta(hours=1))), "2025-03-02T09:00:00.000Z"),
+    ],
+)
+def test_active_since_is_sent_alike_by_batches_and_v4_execute(given: Any, sent: str) -> None:
+    """Both bodies carry the same field, `version_by_timestamp` (§6.4, §8.2), so one value means one text."""
+    from cspark_core.resources.services import execute_request
+
+    assert create_request("f/s", active_since=given).json["version_by_timestamp"] == sent
+    assert execute_request("f/s", [{"a": 1}], {"active_since": given}).json["version_by_timestamp"] == sent
+    assert (
+        execute_request("f/s", {"a": 1}, {"active_since": given}).json["request_meta"]["transaction_date"]
+        == sent
+    )
