@@ -6,10 +6,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply, v3_reply
+from ..app import Ctx, Route, json_reply
 from ..batches import records_from
 from ..models import bad_request
-from ..state import Target
+from ..state import ExecOptions, Execution, Target
 from .common import (
     both,
     inputs_object,
@@ -32,6 +32,11 @@ async def execute_v3(ctx: Ctx) -> Response:
     target = merge_targets(_path_target(ctx, meta), meta, meta.get("transaction_date"))
     options = options_from(meta, purpose="Single Execution")
     run = ctx.state.execute(target, [inputs], options, "V3", public=is_public(ctx))
+    return json_reply(v3_body(run, options))
+
+
+def v3_body(run: Execution, options: ExecOptions) -> dict[str, Any]:
+    """The §6.3 envelope for a one-record run (execute v3, and v3 transforms)."""
     response_data: dict[str, Any] = {
         "outputs": run.outputs[0],
         "warnings": run.warnings[0],
@@ -46,8 +51,15 @@ async def execute_v3(ctx: Ctx) -> Response:
         "process_time": run.process_time[0],
         "call_id": run.call_id,
         "correlation_id": options.correlation_id,
+        "system": "SPARK",
+        "request_timestamp": run.timestamp,
     }
-    return v3_reply(response_data, response_meta)
+    return {
+        "status": "Success",
+        "response_data": response_data,
+        "response_meta": response_meta,
+        "error": None,
+    }
 
 
 def _path_target(ctx: Ctx, meta: dict[str, Any]) -> Target:

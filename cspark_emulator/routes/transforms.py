@@ -20,7 +20,8 @@ from starlette.responses import Response
 from ..app import Ctx, Route, json_reply
 from ..models import bad_request, iso_ms, not_found
 from ..state import Target
-from .common import int_field, options_from
+from .common import int_field, merge_targets, options_from, parse_locator, version_meta
+from .execute import v3_body
 
 TRANSFORMS = "transforms"
 
@@ -157,17 +158,33 @@ async def execute(ctx: Ctx) -> Response:
     v4 = document.get("target_api_version") == "v4"
     meta = _meta(ctx, "x-meta" if v4 else "x-request-meta")
     records = inputs if isinstance(inputs, list) else [inputs or {}]
-    if not records:
-        raise bad_request("the transformed request holds no input record")
-    target = Target(folder=p["folder"], service=p["service"], version_id=meta.get("version_id"))
-    run = ctx.state.execute(
-        target, records, options_from(meta, purpose="Transform", v4=v4), "V4" if v4 else "V3"
-    )
-    result = {
-        "status": "Success",
-        "response_data": {"outputs": run.outputs if v4 else run.outputs[0], "warnings": run.warnings},
-        "response_meta": {"call_id": run.call_id, "service_id": run.service.id, "version_id": run.version.id},
-    }
+    if not records or (not v4 and len(records) != 1):
+        raise bad_request("the transformed request must hold one input record (v3) or at least one (v4)")
+    # The header carries the execute meta of §6.3 (v3) / §6.4 (v4): version, version_id, dates.
+    located = Target(folder=p["folder"], service=p["service"])
+    if v4 and isinstance(meta.get("service"), str) and "[" in meta["service"]:
+        located = Target(
+            folder=p["folder"], service=p["service"], version=parse_locator(meta["service"]).version
+        )
+    at = meta.get("version_by_timestamp" if v4 else "transaction_date")
+    target = merge_targets(located, meta, at)
+    options = options_from(meta, purpose="Transform", v4=v4)
+    run = ctx.state.execute(target, records, options, "V4" if v4 else "V3")
+    if v4:
+        result: dict[str, Any] = {
+            "status": "Success",
+            "response_data": {
+                "outputs": run.outputs,
+                "warnings": run.warnings,
+                "errors": run.errors,
+                "process_time": run.process_time,
+                "service_chain": [None] * len(records),
+            },
+            "response_meta": {**version_meta(run.service, run.version), "call_id": run.call_id},
+            "error": None,
+        }
+    else:
+        result = v3_body(run, options)
     out = document.get("output_body_transform")
     if isinstance(out, dict):
         return json_reply({key: _dig(result, str(path)) for key, path in out.items()})

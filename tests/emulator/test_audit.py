@@ -94,3 +94,32 @@ def test_export_version_prefix_matches_whole_components(api: httpx.Client) -> No
         api.post("api/v4/export", json={"inputs": {"services": ["my-folder/my-service[0.2]"]}}).status_code
         == 404
     )
+
+
+def test_transform_execution_honours_the_version_in_its_meta_header(api: httpx.Client) -> None:
+    """§6.17: x-request-meta (v3) / x-meta (v4) carry the execute meta of §6.3/§6.4, version included;
+    a v3 pass-through transform answers the v3 execute envelope (README)."""
+    svc = "api/v3/folders/my-folder/services/my-service"
+    newer = api.post(f"{svc}/recompileNodgen", json={"request_data": {"upgradeType": "patch"}}).json()
+    assert newer["response_data"]["revision"] == "0.1.1"
+    first = api.get(f"{svc}/exists").json()  # latest is 0.1.1 now
+    assert first["response_data"]["version"] == "0.1.1"
+    for target, header in (("v3", "x-request-meta"), ("v4", "x-meta")):
+        document = f'{{"transform_type": "JSONtransforms_v1.0.1", "target_api_version": "{target}"}}'
+        assert (
+            api.post(f"api/v4/transforms/tf/{target}", json={"transform_content": document}).status_code
+            == 200
+        )
+        url = f"api/v4/transforms/tf/{target}/for/my-folder/my-service"
+        inputs = {"value": 4} if target == "v3" else [{"value": 4}]
+        latest = api.post(url, json={"inputs": inputs})
+        pinned = api.post(url, json={"inputs": inputs}, headers={header: '\'{"version": "0.1.0"}\''})
+        assert latest.status_code == pinned.status_code == 200, pinned.text
+        assert latest.json()["response_meta"]["version"] == "0.1.1"
+        assert pinned.json()["response_meta"]["version"] == "0.1.0"
+    v3 = api.post("api/v4/transforms/tf/v3/for/my-folder/my-service", json={"inputs": {"value": 4}}).json()
+    assert v3["status"] == "Success" and v3["error"] is None
+    data = v3["response_data"]
+    assert data["outputs"]["doubled"] == 8 and data["errors"] is None and data["service_chain"] is None
+    assert data["warnings"] is None or all(isinstance(w, dict) for w in data["warnings"])
+    assert v3["response_meta"]["call_id"] and v3["response_meta"]["system"] == "SPARK"
