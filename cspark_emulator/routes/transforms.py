@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from ..app import Ctx, Route, json_reply
@@ -24,6 +25,7 @@ from .common import int_field, merge_targets, options_from, parse_locator, versi
 from .execute import v3_body
 
 TRANSFORMS = "transforms"
+UPLOAD_SUFFIX = "_transform.json"
 
 
 def parse_document(content: Any) -> dict[str, Any]:
@@ -47,10 +49,29 @@ def _reply(kind: str, name: str, outputs: Any) -> Response:
 
 async def save(ctx: Ctx) -> Response:
     body = await ctx.json_object()
-    folder, name = ctx.params["folder"], ctx.params["name"]
-    parse_document(body.get("transform_content"))
+    return _store(ctx, ctx.params["folder"], ctx.params["name"], body.get("transform_content"))
+
+
+async def upload(ctx: Ctx) -> Response:
+    """The docs-only file form (§7): multipart ``file`` whose name ends with ``_transform.json``."""
+    form = await ctx.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not (upload.filename or "").endswith(UPLOAD_SUFFIX):
+        raise bad_request(f"multipart file part 'file' named '<name>{UPLOAD_SUFFIX}' is required")
+    name = (upload.filename or "")[: -len(UPLOAD_SUFFIX)].rsplit("/", 1)[-1]
+    if not name:
+        raise bad_request(f"the file name needs a transform name before {UPLOAD_SUFFIX}")
+    try:
+        content = (await upload.read()).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise bad_request("the transform file is not UTF-8 text") from exc
+    return _store(ctx, ctx.params["folder"], name, content)
+
+
+def _store(ctx: Ctx, folder: str, name: str, content: Any) -> Response:
+    parse_document(content)
     now = iso_ms()
-    record = {"folder": folder, "name": name, "content": body["transform_content"], "updatedAt": now}
+    record = {"folder": folder, "name": name, "content": content, "updatedAt": now}
     with ctx.state.lock:
         previous = ctx.state.transforms.get((folder, name))
         record["createdAt"] = previous["createdAt"] if previous else now
@@ -206,6 +227,7 @@ def _v4(method: str, path: str, handler) -> list[Route]:  # type: ignore[no-unty
 ROUTES: list[Route] = [
     *_v4("POST", "list/{folder}", list_folder),
     *_v4("POST", "validation", validate),
+    *_v4("POST", "{folder}", upload),
     *_v4("POST", "{t}/for/folders/{folder}/services/{service}", execute),
     *_v4("POST", "{tf}/{t}/for/{folder}/{service}", execute),
     *_v4("POST", "{tf}/{t}/run", run_unbound),

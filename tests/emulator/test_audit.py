@@ -123,3 +123,21 @@ def test_transform_execution_honours_the_version_in_its_meta_header(api: httpx.C
     assert data["outputs"]["doubled"] == 8 and data["errors"] is None and data["service_chain"] is None
     assert data["warnings"] is None or all(isinstance(w, dict) for w in data["warnings"])
     assert v3["response_meta"]["call_id"] and v3["response_meta"]["system"] == "SPARK"
+
+
+def test_transform_document_upload_as_a_file(api: httpx.Client) -> None:
+    """§7: ``POST transforms/{folder}`` with a multipart ``file`` named ``<name>_transform.json``."""
+    document = b'{"transform_type": "JSONtransforms_v1.0.1", "target_api_version": "v3"}'
+    files = {"file": ("double_transform.json", document, "application/json")}
+    reply = api.post("api/v4/transforms/uploads", files=files)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["outputs"] == {"name": "double", "transform_uri": "uploads/double"}
+    stored = api.get("api/v4/transforms/uploads/double").json()
+    assert stored["outputs"]["transform_document"] == document.decode()
+    run = api.post("api/v4/transforms/uploads/double/for/my-folder/my-service", json={"inputs": {"value": 2}})
+    assert run.status_code == 200 and run.json()["response_data"]["outputs"]["doubled"] == 4
+    wrong = {"file": ("double.json", document, "application/json")}
+    assert api.post("api/v4/transforms/uploads", files=wrong).status_code == 400
+    assert (
+        api.post("api/v4/transforms/uploads", files={"file": ("x_transform.json", b"{}")}).status_code == 400
+    )
