@@ -122,8 +122,8 @@ def decide(
 
 def envelope_error(data: Any) -> tuple[int, str] | None:
     """A Spark error reported inside an HTTP 2xx body, as (status to report, message), or None."""
-    if not isinstance(data, Mapping):
-        return None
+    if not isinstance(data, Mapping) or "object" in data:
+        return None  # v4 resources (batch, export, import) carry `object`: their `status` is a job's verdict
     status, code = data.get("status"), data.get("errorCode")
     failed = isinstance(status, str) and status.lower() == "error"
     if not failed and not (code and status not in (None, "Success")):
