@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from ..app import Ctx, Route, file_reply, json_reply, v1_reply, v3_reply
 from ..files import XLSX
-from ..models import Service, Version, bad_request, truthy
+from ..models import Service, Version, bad_request, semver_key, truthy
 from ..state import ExecOptions
 from .common import (
     both,
@@ -104,7 +104,9 @@ async def publish(ctx: Ctx) -> Response:
 
 async def versions(ctx: Ctx) -> Response:
     service = ctx.state.service(ctx.params["folder"], ctx.params["service"])
-    ordered = sorted(service.versions, key=lambda v: v.created_at, reverse=True)
+    # Newest first (§6.7): by version number, the order `latest` (execute, isActive) uses; created_at ties
+    # within a millisecond (an import adds several versions at once), so it only breaks ties.
+    ordered = sorted(service.versions, key=lambda v: (semver_key(v.version), v.created_at), reverse=True)
     return v1_reply([_version_body(service, v) for v in ordered])
 
 

@@ -141,3 +141,24 @@ def test_transform_document_upload_as_a_file(api: httpx.Client) -> None:
     assert (
         api.post("api/v4/transforms/uploads", files={"file": ("x_transform.json", b"{}")}).status_code == 400
     )
+
+
+def test_versions_list_newest_first_even_when_created_in_the_same_instant(
+    api: httpx.Client, v1: httpx.Client
+) -> None:
+    """§6.7: element 0 is the latest (the PY CLI relies on it); an import adds versions in one millisecond."""
+    svc = "api/v3/folders/my-folder/services/my-service"
+    for _ in range(5):
+        assert api.post(f"{svc}/recompileNodgen", json={"request_data": {}}).status_code == 200
+    body = {"inputs": {"services": ["my-folder/my-service"]}, "version_filter": "all"}
+    export = api.get(f"api/v4/export/{api.post('api/v4/export', json=body).json()['id']}/status").json()
+    package = httpx.get(export["outputs"]["files"][0]["file"]).content
+    assert v1.post("/api/v1/product/create", data={"Name": "copy"}).status_code == 200
+    entity = '{"inputs": {"services_modify": [{"service_uri_source": "my-folder/my-service", '
+    entity += '"service_uri_destination": "copy/my-service"}]}}'
+    files = {"file": ("package.zip", package, "application/zip")}
+    job = api.post("api/v4/import", data={"importRequestEntity": entity}, files=files).json()
+    assert api.get(f"api/v4/import/{job['id']}/status").json()["status"] == "completed"
+    listed = v1.get("/api/v1/product/copy/engines/getversions/my-service").json()["data"]
+    assert [v["revision"] for v in listed] == ["0.1.5", "0.1.4", "0.1.3", "0.1.2", "0.1.1", "0.1.0"]
+    assert [v["isActive"] for v in listed] == [True, False, False, False, False, False]
