@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from ..app import Ctx, Route, file_reply, json_reply, v1_reply, v3_reply
 from ..files import XLSX
-from ..models import Service, Version, bad_request, semver_key, truthy
+from ..models import ApiError, Service, Version, bad_request, bump, semver_key, truthy
 from ..state import ExecOptions
 from .common import (
     both,
@@ -80,8 +80,31 @@ async def upload(ctx: Ctx) -> Response:
             **{k: stats.get(k, 0) for k in ("no_of_sheets", "no_of_inputs", "no_of_outputs")},
             **{k: stats.get(k, 0) for k in ("no_of_formulas", "no_of_cellswithdata")},
         },
-        {"service_id": None, "version_id": None, "version": None, "process_time": 0, "call_id": None},
+        _upload_meta(ctx, folder, name, request_data),
     )
+
+
+def _upload_meta(ctx: Ctx, folder: str, name: str, request_data: dict[str, Any]) -> dict[str, Any]:
+    """The sample's keys (§6.2.1): the service (if it exists) and the version a publish would create."""
+    service = ctx.state.find_service(folder, name)
+    current = service.latest.version if service and service.versions else None
+    try:
+        version: str | None = bump(current, str(request_data.get("version_difference") or "minor"))
+    except ApiError:
+        version = None  # "custom" or unknown: the publish decides
+    return {
+        "service_id": service.id if service else None,
+        "version_id": None,
+        "version": version,
+        "process_time": 0,
+        "call_id": None,
+        "compiler_type": "Neuron",
+        "compiler_version": None,
+        "source_hash": None,
+        "engine_id": None,
+        "correlation_id": None,
+        "parameterset_version_id": None,
+    }
 
 
 async def compilation(ctx: Ctx) -> Response:

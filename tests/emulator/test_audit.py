@@ -162,3 +162,18 @@ def test_versions_list_newest_first_even_when_created_in_the_same_instant(
     listed = v1.get("/api/v1/product/copy/engines/getversions/my-service").json()["data"]
     assert [v["revision"] for v in listed] == ["0.1.5", "0.1.4", "0.1.3", "0.1.2", "0.1.1", "0.1.0"]
     assert [v["isActive"] for v in listed] == [True, False, False, False, False, False]
+
+
+def test_upload_meta_has_the_sample_keys(api: httpx.Client) -> None:
+    """§6.2.1: the upload's response_meta has the sample's keys, the service id and the version to come."""
+    from tests.emulator.emuhelp import sample, upload
+
+    keys = {"service_id", "version_id", "version", "process_time", "call_id", "compiler_type"}
+    keys |= {"compiler_version", "source_hash", "engine_id", "correlation_id", "parameterset_version_id"}
+    keys |= {"system", "request_timestamp"}
+    fresh = upload(api, "my-folder", "brand-new", sample("my-folder", "my-service"))["response_meta"]
+    assert set(fresh) == keys and fresh["call_id"] is None and fresh["compiler_type"] == "Neuron"
+    assert fresh["version"] == "0.1.0" and fresh["service_id"] is None
+    existing = api.get("api/v3/folders/my-folder/services/my-service/exists").json()["response_data"]
+    again = upload(api, "my-folder", "my-service", sample("my-folder", "my-service"))["response_meta"]
+    assert again["service_id"] == existing["id"] and again["version"] == "0.2.0"
