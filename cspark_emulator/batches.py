@@ -288,7 +288,7 @@ class Batches:
             allowed = batch.configuration["acceptable_error_percentage"]
             if counters["records_failed"] * 100 > allowed * max(1, counters["records_submitted"]):
                 batch.batch_status = "failed"
-                batch.pending.clear()
+                _discard_pending(batch)
         else:
             size = len(json.dumps(result, separators=(",", ":")))
             result["_bytes"] = size
@@ -314,7 +314,7 @@ class Batches:
     def _expire(batch: Batch) -> None:
         if batch.batch_status in OPEN and time.monotonic() - batch.last_activity > IDLE_TIMEOUT:
             batch.batch_status = "closed_by_timeout"
-            batch.pending.clear()
+            _discard_pending(batch)
 
 
 def _parse_chunk(chunk: Any, position: int) -> Chunk:
@@ -328,6 +328,13 @@ def _parse_chunk(chunk: Any, position: int) -> Chunk:
     summary = _parse_summary(data.get("summary"), position)
     size = len(json.dumps(chunk, separators=(",", ":")))
     return Chunk(str(chunk.get("id") or new_id()), records, summary, size)
+
+
+def _discard_pending(batch: Batch) -> None:
+    """Drop the chunks still waiting and give their input buffer space back."""
+    released = sum(chunk.size_bytes for chunk in batch.pending)
+    batch.counters["input_used"] = max(0, batch.counters["input_used"] - released)
+    batch.pending.clear()
 
 
 def _number(body: dict[str, Any], names: tuple[str, ...], default: float) -> float:

@@ -177,3 +177,16 @@ def test_upload_meta_has_the_sample_keys(api: httpx.Client) -> None:
     existing = api.get("api/v3/folders/my-folder/services/my-service/exists").json()["response_data"]
     again = upload(api, "my-folder", "my-service", sample("my-folder", "my-service"))["response_meta"]
     assert again["service_id"] == existing["id"] and again["version"] == "0.2.0"
+
+
+def test_a_failed_batch_releases_the_input_buffer_of_discarded_chunks(
+    api: httpx.Client, v1: httpx.Client
+) -> None:
+    """§8/§16.1: chunks dropped when a pipeline fails no longer hold input buffer space."""
+    batch = _batch(api)
+    assert v1.delete("/api/v1/product/my-folder/engines/delete/my-service").status_code == 200
+    chunks = [_chunk("a", 1), _chunk("b", 2), _chunk("c", 3)]
+    assert api.post(f"{BATCH}/{batch}/chunks", json={"chunks": chunks}).status_code == 200
+    status = api.get(f"{BATCH}/{batch}/status").json()
+    assert status["batch_status"] == "failed" and status["records_failed"] >= 1
+    assert status["input_buffer_used_bytes"] == 0, status
