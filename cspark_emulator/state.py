@@ -634,7 +634,8 @@ class State:
         self, folder: str, name: str, request: Mapping[str, Any], version_id: str | None
     ) -> list[CallLog]:
         service = self.service(folder, name)
-        wanted = [str(c).lower() for c in request.get("call_ids") or [] if c]
+        ids = request.get("call_ids") or []
+        wanted = [str(c).lower() for c in ([ids] if isinstance(ids, str) else ids) if c]
         start = _maybe_date(request.get("start_date"))
         end = _maybe_date(request.get("end_date"))
         with self.lock:

@@ -190,3 +190,24 @@ def test_a_failed_batch_releases_the_input_buffer_of_discarded_chunks(
     status = api.get(f"{BATCH}/{batch}/status").json()
     assert status["batch_status"] == "failed" and status["records_failed"] >= 1
     assert status["input_buffer_used_bytes"] == 0, status
+
+
+def test_log_download_accepts_one_id_as_a_plain_string(api: httpx.Client) -> None:
+    """§9.3: call_ids may hold a single correlation id; a bare string was read character by character."""
+    import io
+    import json
+    import zipfile
+
+    svc = "api/v3/folders/my-folder/services/my-service"
+    api.post(
+        f"{svc}/execute", json={"request_data": {"inputs": {}}, "request_meta": {"correlation_id": "run-7"}}
+    )
+    api.post(
+        f"{svc}/execute", json={"request_data": {"inputs": {}}, "request_meta": {"correlation_id": "other"}}
+    )
+    body = {"request_data": {"call_ids": "run-7"}, "request_meta": {"version_id": None}}
+    job = api.post(f"{svc}/log/downloadjson", json=body).json()["response_data"]["job_id"]
+    status = api.get(f"{svc}/log/downloadjson/status/{job}").json()["response_data"]
+    archive = zipfile.ZipFile(io.BytesIO(httpx.get(status["download_url"]).content))
+    logs = json.loads(archive.read(archive.namelist()[0]))
+    assert [log["CorrelationId"] for log in logs] == ["run-7"]
