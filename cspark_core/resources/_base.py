@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -43,6 +43,11 @@ class Resource:
                 resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
             )
 
+    def _iter_bytes(self, req: ApiRequest, chunk_size: int) -> Iterator[bytes]:
+        """The body in chunks as it arrives, never whole in memory (error statuses raise first)."""
+        with download_errors(req), self._transport.stream(req) as resp:
+            yield from resp.iter_bytes(chunk_size)
+
 
 class AsyncResource:
     def __init__(self, transport: AsyncTransport) -> None:
@@ -62,6 +67,12 @@ class AsyncResource:
                 return SparkResponse(
                     resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
                 )
+
+    async def _iter_bytes(self, req: ApiRequest, chunk_size: int) -> AsyncIterator[bytes]:
+        with download_errors(req):
+            async with self._transport.stream(req) as resp:
+                async for chunk in resp.aiter_bytes(chunk_size):
+                    yield chunk
 
 
 @contextlib.contextmanager

@@ -5,12 +5,13 @@ export packages. Also home of the request for such a URL, which logs and ImpEx s
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator, Iterator
 
 from ..errors import SparkSdkError
 from ..log import mask_url
 from ..request import ApiRequest
 from ..response import SparkResponse
-from ._base import AsyncResource, Resource
+from ._base import CHUNK, AsyncResource, Resource
 
 __all__ = ["AsyncFiles", "Files", "file_request"]
 
@@ -36,7 +37,14 @@ class Files(Resource):
         """Fetch a temporary file: streamed into `to` (atomically) when given, else bytes in `.buffer`."""
         return self._download(file_request(url), to)
 
+    def stream(self, url: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        """Fetch a temporary file as an iterator of byte chunks, for callers that process it as it arrives."""
+        return self._iter_bytes(file_request(url), chunk_size)
+
 
 class AsyncFiles(AsyncResource):
     async def download(self, url: str, to: Target = None) -> SparkResponse:
         return await self._download(file_request(url), to)
+
+    def stream(self, url: str, chunk_size: int = CHUNK) -> AsyncIterator[bytes]:
+        return self._iter_bytes(file_request(url), chunk_size)

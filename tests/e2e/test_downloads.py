@@ -61,6 +61,17 @@ def test_files_to_memory_and_to_a_path(spark: Any, tmp_path: Path) -> None:
     assert target.read_bytes() == in_memory.buffer
 
 
+def test_files_as_a_stream_of_chunks(spark: Any, emulator: Any) -> None:
+    url = file_url(spark)
+    whole = spark.files.download(url).buffer
+    chunks = list(spark.files.stream(url, chunk_size=1024))
+    assert len(chunks) > 1 and all(len(c) <= 1024 for c in chunks)
+    assert b"".join(chunks) == whole
+    add_fault(emulator, "500", 1)
+    with pytest.raises(InternalServerError):
+        list(spark.files.stream(url))
+
+
 def add_fault(emulator: Any, kind: str, count: int) -> None:
     body = {"kind": kind, "count": count, "path": "/docstore/"}
     httpx.post(f"{emulator.origin}/_emulator/faults", json=body).raise_for_status()
