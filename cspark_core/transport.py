@@ -3,7 +3,8 @@ function (retry or not, how long to wait, which error), unit-tested without sock
 
 - Headers of spark-api.md §2.3 on every request; one fresh `x-request-id` per logical call, reused on retries.
 - Retries: a bounded loop over 408, 429, 502, 503, 504 and connection failures, with exponential backoff from
-  `retry_interval`, jitter and a cap, honouring `Retry-After` / `x-retry-after`.
+  `retry_interval`, jitter and a cap, honouring `Retry-After` / `x-retry-after`. A request that may have
+  reached Spark before the connection failed (a read timeout) is resent only when it is idempotent.
 - OAuth: the token is obtained before the first request, reused until shortly before expiry, and refreshed
   once when Spark answers 401.
 - "HTTP 200 but `status: Error`" becomes an exception (§3.1).
@@ -46,6 +47,7 @@ __all__ = [
     "backoff_delay",
     "decide",
     "envelope_error",
+    "may_resend",
     "retry_after_seconds",
 ]
 
@@ -118,6 +120,18 @@ def decide(
             return Step("retry", backoff_delay(attempt, interval, wait, rand))
         return Step("fail") if status is None else Step("done")
     return Step("done")
+
+
+FAIL = Step("fail")
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def may_resend(exc: httpx.HTTPError, method: str) -> bool:
+    """After a failure with no response: a request that never left (no connection) can always be sent again;
+    one that may have reached Spark (a read timeout, a dropped reply) only when repeating it is harmless, so
+    a POST that creates something (a folder, a batch, an export) is never made twice."""
+    return isinstance(exc, _NEVER_SENT) or method.upper() in IDEMPOTENT
 
 
 def envelope_error(data: Any) -> tuple[int, str] | None:
@@ -379,7 +393,9 @@ class SyncTransport(_Base):
                 resp = self.http.send(request, stream=stream)
             except httpx.HTTPError as exc:
                 self._log_attempt(req, url, type(exc).__name__, started, rid)
-                step = self._step(None, None, attempt, oauth, refreshed)
+                step = (
+                    self._step(None, None, attempt, oauth, refreshed) if may_resend(exc, req.method) else FAIL
+                )
                 if step.kind == "fail":
                     raise unreachable(exc, req.method, url, rid, self.settings.timeout) from None
                 self._log_retry(req, url, type(exc).__name__, step, attempt)
@@ -473,7 +489,9 @@ class AsyncTransport(_Base):
                 resp = await self.http.send(request, stream=stream)
             except httpx.HTTPError as exc:
                 self._log_attempt(req, url, type(exc).__name__, started, rid)
-                step = self._step(None, None, attempt, oauth, refreshed)
+                step = (
+                    self._step(None, None, attempt, oauth, refreshed) if may_resend(exc, req.method) else FAIL
+                )
                 if step.kind == "fail":
                     raise unreachable(exc, req.method, url, rid, self.settings.timeout) from None
                 self._log_retry(req, url, type(exc).__name__, step, attempt)

@@ -198,6 +198,30 @@ def test_connection_errors_are_retried_then_unknown_api_error() -> None:
     assert len(sleeps) == 2
 
 
+@pytest.mark.parametrize(
+    ("method", "failure", "calls"),
+    [
+        ("POST", httpx.ConnectError, 3),  # never reached Spark: safe to send again
+        ("POST", httpx.ReadTimeout, 1),  # may have reached Spark: a POST is not repeated
+        ("GET", httpx.ReadTimeout, 3),
+        ("DELETE", httpx.RemoteProtocolError, 3),
+    ],
+)
+def test_only_requests_that_cannot_have_run_twice_are_resent(
+    method: str, failure: type[httpx.TransportError], calls: int
+) -> None:
+    seen = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal seen
+        seen += 1
+        raise failure("failed", request=request)
+
+    with pytest.raises(UnknownApiError):
+        transport(handler).send(ApiRequest(method, "x"))
+    assert seen == calls
+
+
 def test_timeouts_are_unknown_api_errors() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
