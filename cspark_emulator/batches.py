@@ -78,8 +78,15 @@ class Batch:
         return sum(len(r["outputs"]) for r in self.results)
 
     @property
+    def finished(self) -> bool:
+        """Done for good: a final status, or closed before any chunk arrived (§8.8: that stays ``closed``)."""
+        return self.batch_status in FINISHED or (
+            self.batch_status == "closed" and self.counters["chunks_submitted"] == 0
+        )
+
+    @property
     def pipeline_status(self) -> str:
-        if self.batch_status in FINISHED:
+        if self.finished:
             return "closed"
         return "processing" if self.pending or self.busy else "idle"
 
@@ -203,7 +210,7 @@ class Batches:
             batch = self.get(batch_id)
             if wanted not in ("closed", "cancelled"):
                 raise bad_request("batch_status must be 'closed' or 'cancelled'")
-            if batch.batch_status in FINISHED:
+            if batch.finished:
                 raise ApiError(409, f"batch is already {batch.batch_status}", "BATCH_CLOSED")
             if wanted == "cancelled":
                 batch.pending.clear()
@@ -302,7 +309,9 @@ class Batches:
 
     @staticmethod
     def _maybe_complete(batch: Batch) -> None:
-        if batch.batch_status == "closed" and not batch.pending and not batch.busy and not batch.results:
+        if batch.batch_status != "closed" or not batch.counters["chunks_submitted"]:
+            return  # closing a pipeline that never got work leaves it closed (§8.8)
+        if not batch.pending and not batch.busy and not batch.results:
             batch.batch_status = "completed"
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..app import Ctx, Route, json_reply
-from ..batches import FINISHED, detail_body, status_body
+from ..batches import detail_body, status_body
 from ..models import bad_request
 from ..state import Target
 from .common import merge_targets, options_from, parse_locator
@@ -27,8 +27,8 @@ async def create(ctx: Ctx) -> Response:
 async def describe(ctx: Ctx) -> Response:
     batches = ctx.rt.batches.all()
     item = lambda b: {"object": "batch", "id": b.id, "data": detail_body(b, ctx.state.user, True)}  # noqa: E731
-    running = [item(b) for b in batches if b.batch_status not in FINISHED]
-    recent = [item(b) for b in batches if b.batch_status in FINISHED]
+    running = [item(b) for b in batches if not b.finished]
+    recent = [item(b) for b in batches if b.finished]
     busy = sum(b.busy for b in batches)
     return json_reply(
         {

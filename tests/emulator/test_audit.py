@@ -211,3 +211,21 @@ def test_log_download_accepts_one_id_as_a_plain_string(api: httpx.Client) -> Non
     archive = zipfile.ZipFile(io.BytesIO(httpx.get(status["download_url"]).content))
     logs = json.loads(archive.read(archive.namelist()[0]))
     assert [log["CorrelationId"] for log in logs] == ["run-7"]
+
+
+def test_closing_a_batch_that_never_got_chunks_leaves_it_closed(api: httpx.Client) -> None:
+    """§8.8: created --PATCH closed (nothing pushed)--> closed; only processed work ends as completed."""
+    empty = _batch(api)
+    closed = api.patch(f"{BATCH}/{empty}", json={"batch_status": "closed"}).json()
+    assert closed["data"]["batch_status"] == "closed"
+    status = api.get(f"{BATCH}/{empty}/status").json()
+    assert status["batch_status"] == "closed" and status["pipeline_status"] == "closed"
+    described = api.get(f"{BATCH}/status").json()
+    assert [b["id"] for b in described["recent_batches"]] == [empty] and not described["in_progress_batches"]
+    worked = _batch(api)
+    api.post(f"{BATCH}/{worked}/chunks", json={"chunks": [_chunk("a", 1)]})
+    api.get(f"{BATCH}/{worked}/chunkresults?max=10")
+    assert (
+        api.patch(f"{BATCH}/{worked}", json={"batch_status": "closed"}).json()["data"]["batch_status"]
+        == "completed"
+    )
