@@ -473,7 +473,20 @@ def create(
     )  # fmt: skip
     kwargs = flags.kwargs()
     res = cli.client().batches.create(target, **kwargs)
-    cli.out.kv({"id": res.data.get("id"), **res.data.get("data", {})}, data=res.data)
+    render_created(cli, res.data)
+
+
+def render_created(cli: AppContext, data: Any) -> None:
+    """The new pipeline's id alone on stdout (`B=$(cspark batches create ...)`), Spark's reply with `-o json`,
+    its id and details with `-o csv`."""
+    body = data if isinstance(data, Mapping) else {}
+    batch_id = body.get("id")
+    if cli.out.format == "table":
+        cli.out.raw(str(batch_id))
+    else:
+        view = {"id": batch_id, **(body.get("data") or {})}
+        cli.out.result(data, rows=[view], columns=[Column(name, name) for name in view])
+    cli.out.success(f"Opened pipeline {batch_id}: next `cspark batches push {batch_id} --file RECORDS`")
 
 
 @app.command("info")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -173,6 +174,12 @@ def test_the_pipeline_commands_one_by_one(run: Run, tmp_path: Path) -> None:
     listed = run("batches", "describe", "-o", "csv")
     assert listed.stdout.splitlines()[0] == "ID,Status,Pipeline,Service,Submitted,Completed,Failed,Created"
     assert batch_id in listed.stdout
+
+    plain = run("batches", "create", SERVICE)  # a script's `B=$(cspark batches create ...)` gets the id
+    assert plain.exit_code == 0 and re.fullmatch(r"[0-9a-f-]{36}\n", plain.stdout), plain.stdout
+    assert f"Opened pipeline {plain.stdout.strip()}" in plain.stderr
+    as_csv = run("batches", "create", SERVICE, "-o", "csv").stdout.splitlines()
+    assert as_csv[0].startswith("id,") and len(as_csv) == 2
 
     disposed = run("batches", "dispose", batch_id, "-o", "json")
     assert disposed.exit_code == 0 and json.loads(disposed.stdout)["id"] == batch_id
