@@ -14,19 +14,39 @@ from typer.core import TyperCommand, TyperGroup
 from cspark._version import __version__
 
 from .context import AppContext, GlobalOptions
-from .exit_codes import describe
+from .exit_codes import Cancelled, describe
 from .main import COMMANDS
 from .options import DebugOpt, NoColorOpt, ProfileOpt, QuietOpt, VerboseOpt, complete_output
 from .output import Output
 
 __all__ = ["LazyGroup", "app", "load_group"]
 
+_UsageError: type[Exception] = typer.BadParameter.__mro__[1]  # click's UsageError (Typer does not export it)
 _CLICK_ERRORS: tuple[type[BaseException], ...] = (
     typer.Exit,
-    typer.Abort,
     typer.BadParameter.__mro__[2],  # click's ClickException (Typer vendors click and does not export it)
     BrokenPipeError,  # `cspark ... | head`: Typer's main loop quiets it
 )
+
+
+class OneLineUsageError(_UsageError):  # type: ignore[misc,valid-type]
+    """A usage error shown like every other error: `error: <what, naming the flag>` and a hint, on stderr
+    (Click's default is the usage line, a "Try" line, a blank line and `Error: ...`). Exit code 2."""
+
+    def __init__(self, original: Any) -> None:
+        super().__init__(original.format_message(), original.ctx)
+        self.exit_code = original.exit_code
+
+    def show(self, file: Any = None) -> None:
+        ctx = self.ctx
+        cli = ctx.find_object(AppContext) if ctx is not None else None
+        out = cli.out if cli is not None else Output()
+        path = ctx.command_path if ctx is not None else "cspark"
+        out.error(self.format_message(), f"see `{path} --help`")
+
+
+def _one_line(exc: Any) -> Any:
+    return exc if isinstance(exc, OneLineUsageError) else OneLineUsageError(exc)
 
 
 def load_group(name: str) -> typer.Typer:
@@ -78,6 +98,12 @@ class LazyGroup(TyperGroup):
         finally:
             self._listing = False
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _UsageError as exc:  # a bad root option (`-o yaml`, CSPARK_OUTPUT=yaml)
+            raise _one_line(exc) from None
+
     def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
         try:
             return self._click_resolve_command(ctx, args)
@@ -90,8 +116,12 @@ class LazyGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except _UsageError as exc:
+            raise _one_line(exc) from None
         except _CLICK_ERRORS:
             raise
+        except typer.Abort:  # Ctrl-C or Ctrl-D at a prompt, or a confirmation answered "no"
+            raise typer.Exit(report(ctx, Cancelled())) from None
         except (Exception, KeyboardInterrupt) as exc:
             raise typer.Exit(report(ctx, exc)) from None
 

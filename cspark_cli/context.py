@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .exit_codes import SetupError
+from .exit_codes import Cancelled, ConfirmationRequired, SetupError
 from .output import FORMATS, Output, OutputFormat
 from .profiles import (
     Connection,
@@ -228,11 +228,11 @@ class AppContext:
         if yes:
             return
         if not self.prompter.interactive:
-            raise typer.BadParameter(
-                f"{question.rstrip('?')}: pass --yes to confirm without a terminal", param_hint="'--yes'"
+            raise ConfirmationRequired(
+                f"{question.rstrip('?')}? Pass --yes to confirm: there is no terminal to ask on"
             )
         if not self.prompter.confirm(question, default=False):
-            raise typer.Abort()
+            raise Cancelled()
 
 
 def _core_client(**kwargs: Any) -> Client:

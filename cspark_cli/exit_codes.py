@@ -5,10 +5,20 @@ Importing this module is cheap: the SDK's error classes are looked up only when 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 
-__all__ = ["CliError", "ExitCode", "Failure", "SetupError", "describe", "exit_code_for"]
+__all__ = [
+    "Cancelled",
+    "CliError",
+    "ConfirmationRequired",
+    "ExitCode",
+    "Failure",
+    "SetupError",
+    "describe",
+    "exit_code_for",
+]
 
 
 class ExitCode(IntEnum):
@@ -34,6 +44,21 @@ class CliError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class Cancelled(CliError):
+    """The user stopped at a prompt (answered no, or pressed Ctrl-C or Ctrl-D): nothing was done."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, message: str = "cancelled: nothing was changed") -> None:
+        super().__init__(message)
+
+
+class ConfirmationRequired(CliError):
+    """A destructive command without --yes and without a terminal to ask on (a usage error)."""
+
+    exit_code = ExitCode.USAGE
 
 
 class SetupError(CliError):
@@ -89,7 +114,7 @@ def _describe_spark(exc: BaseException) -> Failure | None:
     if isinstance(exc, e.SparkSdkError):  # an argument the SDK refused before sending anything
         return Failure(ExitCode.USAGE, exc.message)
     assert isinstance(exc, e.SparkApiError)
-    message = _api_message(exc)
+    message = api_message(exc)
     if isinstance(exc, e.JobFailedError):  # before the status checks: a job error may carry any status
         return Failure(ExitCode.JOB_FAILED, message)
     if isinstance(exc, e.NotFoundError):
@@ -101,13 +126,17 @@ def _describe_spark(exc: BaseException) -> Failure | None:
     return Failure(ExitCode.UNAVAILABLE, message, _unavailable_hint(exc))
 
 
-def _api_message(exc: object) -> str:
+def api_message(exc: object) -> str:
+    """Spark's message, then the status and request id in brackets: `folder 'x' was not found (HTTP 404,
+    request id ...)`. The SDK's `404 Not Found: ` lead is dropped, as the brackets say it already."""
     status = getattr(exc, "status", None)
     request_id = getattr(exc, "request_id", None)
     details = [f"HTTP {status}"] if status is not None else []
     if request_id:
         details.append(f"request id {request_id}")
     text = str(exc)
+    if status is not None:
+        text = re.sub(rf"^{status} [A-Za-z' -]+: (?=\S)", "", text, count=1)
     return f"{text} ({', '.join(details)})" if details else text
 
 

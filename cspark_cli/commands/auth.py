@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from ..context import AppContext
-from ..exit_codes import CliError, SetupError
+from ..exit_codes import CliError, SetupError, api_message
 from ..options import OutputOpt
 from ..output import FORMATS
 from ..profiles import Connection, Credentials, FileTokenCache, Profile, forget_tokens, resolve_connection
@@ -234,10 +234,18 @@ def _read_stdin(flag: str) -> str:
 
 
 def _verify(cli: AppContext, connection: Connection) -> None:
-    """One cheap authenticated call; Spark's refusal propagates (exit 4) and nothing is saved."""
+    """One cheap authenticated call. A refusal is exit 4 and nothing is saved; other errors propagate."""
+    from cspark_core import ForbiddenError, UnauthorizedError
+
     client = cli.make_client(connection)
-    with cli.out.spinner(f"Checking the credentials with {connection.location}"):
-        client.folders.find(page=1, size=1)
+    try:
+        with cli.out.spinner(f"Checking the credentials with {connection.location}"):
+            client.folders.find(page=1, size=1)
+    except (UnauthorizedError, ForbiddenError) as exc:
+        raise SetupError(
+            f"Spark refused these credentials, so the profile was not saved: {api_message(exc)}",
+            hint="check the credentials and the tenant, or save them anyway with --no-verify",
+        ) from None
 
 
 def _check_address(connection: Connection) -> None:
@@ -307,7 +315,8 @@ def token(ctx: typer.Context) -> None:
 def logout(
     ctx: typer.Context,
     name: Annotated[
-        str | None, typer.Argument(help="Profile (default: the selected one).", show_default=False)
+        str | None,
+        typer.Argument(metavar="NAME", help="Profile (default: the selected one).", show_default=False),
     ] = None,
 ) -> None:
     """Remove a profile's secrets and cached tokens (its address and client id stay)."""

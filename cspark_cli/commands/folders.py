@@ -91,7 +91,10 @@ def _done(cli: AppContext, data: Any, message: str) -> None:
 @app.command("find")
 def find(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="Part of a folder name (default: all).")] = None,
+    name: Annotated[
+        str | None,
+        typer.Argument(metavar="NAME", help="Part of a folder name (default: all).", show_default=False),
+    ] = None,
     page: Annotated[int, typer.Option("--page", min=1, help="Page number.")] = 1,
     size: Annotated[int, typer.Option("--size", min=1, help="Folders per page.")] = 100,
     sort: Annotated[str, typer.Option("--sort", help="Sort key; '-' for descending.")] = "-updated",

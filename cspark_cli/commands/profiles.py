@@ -16,7 +16,7 @@ app = typer.Typer(
     help="List, show, switch and remove saved profiles.", no_args_is_help=True, rich_markup_mode=None
 )
 
-NameArg = Annotated[str, typer.Argument(help="Profile name.", show_default=False)]
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Profile name.", show_default=False)]
 COLUMNS = [
     Column("Name", "name"),
     Column("Default", "default", fmt=lambda v: "*" if v else ""),
@@ -49,7 +49,8 @@ def list_(ctx: typer.Context, _output: OutputOpt = None) -> None:
 def show(
     ctx: typer.Context,
     name: Annotated[
-        str | None, typer.Argument(help="Profile (default: the selected one).", show_default=False)
+        str | None,
+        typer.Argument(metavar="NAME", help="Profile (default: the selected one).", show_default=False),
     ] = None,
     _output: OutputOpt = None,
 ) -> None:

@@ -562,7 +562,10 @@ def swagger(
 @app.command("search")
 def search(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="Part of a service name (default: all).")] = None,
+    name: Annotated[
+        str | None,
+        typer.Argument(metavar="NAME", help="Part of a service name (default: all).", show_default=False),
+    ] = None,
     folder: Annotated[str | None, typer.Option("--folder", help="Only services in this folder.")] = None,
     page: Annotated[int, typer.Option("--page", min=1, help="Page number.")] = 1,
     size: Annotated[int, typer.Option("--size", min=-1, help="Services per page (-1: all).")] = 100,

@@ -47,7 +47,11 @@ def test_login_refused_by_spark_saves_nothing(harness: Harness) -> None:
     harness.error = UnauthorizedError("invalid API key", request_id="r1")
     result = harness.run(["auth", "login", "--base-url", URL, "--api-key-stdin"], input=CANARY)
     assert result.exit_code == 4
-    assert result.stderr.startswith("error: invalid API key (HTTP 401, request id r1)")
+    assert result.stderr.splitlines() == [
+        "error: Spark refused these credentials, so the profile was not saved: invalid API key "
+        "(HTTP 401, request id r1)",
+        "hint: check the credentials and the tenant, or save them anyway with --no-verify",
+    ]  # not "check the profile's credentials: `cspark auth status`": there is no profile
     assert not store().path.exists()
 
 
@@ -172,7 +176,9 @@ def test_profiles_list_show_use_rm(harness: Harness) -> None:
     shown_a = harness.run(["profiles", "show", "a"])
     assert_no_canary(listed.stdout, shown.stdout, shown_a.stdout, shown_a.stderr)
     refused = harness.run(["profiles", "rm", "a"])
-    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    assert refused.exit_code == 2 and refused.stderr.splitlines() == [
+        "error: Remove profile 'a' and its credentials? Pass --yes to confirm: there is no terminal to ask on"
+    ]
     assert harness.run(["profiles", "rm", "a", "--yes"]).exit_code == 0
     assert list(store().load().profiles) == ["b"]
     assert harness.run(["profiles", "rm", "zzz", "--yes"]).exit_code == 4
@@ -182,7 +188,10 @@ def test_profiles_rm_asks_on_a_terminal(harness: Harness) -> None:
     store().put(Profile("a", base_url=URL, api_key=CANARY))
     harness.interactive = True
     declined = harness.run(["profiles", "rm", "a"], input="n\n")
-    assert declined.exit_code == 1 and "a" in store().load().profiles
+    assert declined.exit_code == 130 and "a" in store().load().profiles  # 1 would say "a bug in cspark"
+    assert declined.stderr.endswith("error: cancelled: nothing was changed\n")
+    ended = harness.run(["profiles", "rm", "a"], input="")  # Ctrl-D at the prompt
+    assert ended.exit_code == 130 and "a" in store().load().profiles and "Aborted" not in ended.stderr
     accepted = harness.run(["profiles", "rm", "a"], input="y\n")
     assert accepted.exit_code == 0 and store().load().profiles == {}
 

@@ -114,6 +114,23 @@ def test_bad_output_flag_is_a_usage_error() -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "yaml", "profiles", "list"], "error: Invalid value for '--output': 'yaml' is not one of"),
+        (["profiles", "list", "--bogus"], "error: No such option: --bogus"),
+        (["profiles", "use"], "error: Missing argument 'NAME'"),
+        (["auth", "login", "--default-output", "yaml"], "error: Invalid value for '--default-output'"),
+    ],
+)
+def test_usage_errors_are_one_line_and_a_hint_like_every_other_error(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, lines  # not Click's usage line, "Try ..." line, blank line and "Error: ..."
+    assert lines[0].startswith(message) and lines[1].startswith("hint: see `cspark") and "--help`" in lines[1]
+
+
+@pytest.mark.parametrize(
     ("error", "code", "message"),
     [
         (
