@@ -156,6 +156,10 @@ class AppContext:
         return ProfileStore(config_dir(self.environ), warn=self._warn)
 
     def _warn(self, message: str) -> None:
+        warned: set[str] = self.__dict__.setdefault("_warned", set())
+        if message in warned:  # the config file may be read more than once in a run: say it once
+            return
+        warned.add(message)
         out = getattr(self, "out", None)
         if out is not None:
             out.warn(message)

@@ -419,7 +419,10 @@ def select_profile_name(flag: str | None, environ: Mapping[str, str], config: Pr
         return config.default
     if name not in config.profiles:
         source = "--profile" if flag else "CSPARK_PROFILE"
-        raise SetupError(f"no profile named {name!r} ({source}){_known(config)}", hint=_SETUP_HINT)
+        raise SetupError(
+            f"no profile named {name!r} ({source}){_known(config)}",
+            hint=f"`cspark profiles list` shows them; `cspark auth login --name {name}` creates it",
+        )
     return name
 
 

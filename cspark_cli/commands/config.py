@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import typer
 
 from ..context import AppContext
+from ..exit_codes import SetupError, api_message
 from ..options import OutputOpt
 
 app = typer.Typer(
@@ -16,8 +17,19 @@ app = typer.Typer(
 
 @app.command("get")
 def get(ctx: typer.Context, _output: OutputOpt = None) -> None:
-    """Print the platform settings as name/value rows (`-o json`: Spark's reply)."""
+    """Print the platform settings as name/value rows (`-o json`: Spark's reply). Needs a bearer token."""
+    from cspark_core import UnauthorizedError
+
     cli = AppContext.of(ctx)
-    res = cli.client().config.get()
+    try:
+        res = cli.client().config.get()
+    except UnauthorizedError as exc:
+        credentials = cli.connection().credentials
+        if credentials is None or credentials.kind != "api_key":
+            raise
+        raise SetupError(
+            f"Spark takes bearer tokens only here, and this profile has an API key: {api_message(exc)}",
+            hint="log in with an OAuth client or a token: `cspark auth login --client-id ID`, --token-stdin",
+        ) from None
     settings = res.data.get("data") if isinstance(res.data, Mapping) else None
     cli.out.kv(settings if isinstance(settings, Mapping) else {}, data=res.data)

@@ -71,7 +71,7 @@ def start(
     profile: Annotated[str, typer.Option("--profile-name", help="Profile to create or update.")] = "local",
     default: Annotated[bool, typer.Option("--default", help="Make that profile the default.")] = False,
 ) -> None:
-    """Run the emulator until Ctrl-C, and point a profile (default `local`) at it."""
+    """Run the emulator until Ctrl-C (then exit 0), and point a profile (default `local`) at it."""
     cli = AppContext.of(ctx)
     name = validate_profile_name(profile)
     server = _server_module()
@@ -92,6 +92,8 @@ def start(
     _announce(cli, info, name)
     try:
         server.make_server(runtime).run(sockets=[sock])
+    except KeyboardInterrupt:  # Ctrl-C is how this command is meant to end: not an error, exit 0
+        cli.out.info("Stopped the emulator")
     finally:
         runtime.batches.stop()
         if runtime.state.store:

@@ -63,6 +63,10 @@ def test_health_of_an_unreachable_spark_exits_6(monkeypatch: pytest.MonkeyPatch)
 def test_config_needs_a_bearer_token(run: Run, emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     refused = run("config", "get")
     assert refused.exit_code == 4 and "bearer" in refused.stderr
+    assert refused.stderr.startswith(
+        "error: Spark takes bearer tokens only here, and this profile has an API key"
+    )
+    assert "hint: log in with an OAuth client or a token" in refused.stderr  # not "check the credentials"
     monkeypatch.delenv("CSPARK_API_KEY")
     monkeypatch.setenv("CSPARK_CLIENT_ID", emulator.client_id)
     monkeypatch.setenv("CSPARK_CLIENT_SECRET", emulator.client_secret)

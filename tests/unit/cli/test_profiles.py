@@ -277,3 +277,18 @@ def test_token_cache_is_per_profile_and_connection(tmp_path: Path) -> None:
         path.write_text("{}")
     assert forget_tokens("dev", environ) == 2
     assert [p.name.startswith("dev-2-") for p in (tmp_path / "tokens").iterdir()] == [True]
+
+
+def test_a_run_warns_once_about_a_wide_mode_even_when_the_file_is_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cspark_cli.main import app
+
+    monkeypatch.setenv("CSPARK_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "config.toml").write_text("this is = = not toml")
+    (tmp_path / "config.toml").chmod(0o644)
+    result = CliRunner().invoke(app, ["profiles", "list"])  # the file is read twice: -o default, then list
+    assert result.exit_code == 4
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["warning", "error", "hint"]

@@ -208,3 +208,12 @@ def test_install_completion_writes_the_shell_script(tmp_path: Any, monkeypatch: 
     )
     assert proc.returncode == 0, proc.stderr
     assert "_CSPARK_COMPLETE" in (tmp_path / ".bash_completions" / "cspark.sh").read_text()
+
+
+def test_an_unknown_profile_hints_at_the_profile_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSPARK_PROFILE", "nope")
+    result = CliRunner().invoke(app, ["auth", "token"])
+    assert result.exit_code == 4 and result.stderr.splitlines() == [
+        "error: no profile named 'nope' (CSPARK_PROFILE) (there are no profiles yet)",
+        "hint: `cspark profiles list` shows them; `cspark auth login --name nope` creates it",
+    ]  # not "set CSPARK_BASE_URL and CSPARK_API_KEY": the variables would not be used with a bad profile
