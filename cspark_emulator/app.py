@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import anyio.to_thread
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -380,7 +381,11 @@ class EmulatorApp:
     async def _run(self, route: Route, request: Request, params: dict[str, str]) -> Response:
         try:
             principal = authenticate(route, request, params, self.rt)
-            return await route.handler(Ctx(request, params, self.rt, principal))
+            await request.body()  # read here, on the server's loop; the handler finds it cached
+            handler = route.handler(Ctx(request, params, self.rt, principal))
+            # Handlers block (workbook recalculation, waiting for the batch worker): each runs in a worker
+            # thread with an event loop of its own, so one slow request never holds up the others.
+            return await anyio.to_thread.run_sync(asyncio.run, handler)
         except ApiError as exc:
             return error_reply(route.family, exc.status, exc.message, exc.code)
         except Exception as exc:  # a bug in the emulator or the engine: report it, don't hang up

@@ -124,3 +124,23 @@ def test_cli_prints_one_json_line_and_stops_on_sigterm(tmp_path) -> None:  # typ
 
 def test_admin_is_loopback_only_but_needs_no_credentials(emu: Emulator) -> None:
     assert httpx.get(f"{emu.origin}/_emulator/stats").status_code == 200
+
+
+def test_a_slow_request_does_not_hold_up_the_others(emu: Emulator, api: httpx.Client) -> None:
+    """Handlers run in worker threads: a health check answers while a long v4 execute is still running."""
+    import threading
+
+    records = [{"value": n} for n in range(1500)]
+    finished: list[float] = []
+
+    def slow() -> None:
+        api.post("api/v4/execute", json={"inputs": records, "service": "my-folder/my-service"})
+        finished.append(time.monotonic())
+
+    worker = threading.Thread(target=slow)
+    worker.start()
+    time.sleep(0.2)  # let the execute start
+    assert httpx.get(f"{emu.origin}/health", timeout=30).json() == {"status": "UP"}
+    answered = time.monotonic()
+    worker.join()
+    assert finished and answered < finished[0]
