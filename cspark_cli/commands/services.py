@@ -202,6 +202,21 @@ def _messages(items: Any) -> list[str]:
     return [str(item.get("message")) for item in items if isinstance(item, Mapping) and item.get("message")]
 
 
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(row, Mapping) for row in value)
+
+
+def _one_record_table(out: Output, outputs: Mapping[str, Any]) -> None:
+    """Name/value rows for the single values, then each table output (a list of rows) as a table under
+    its name, rather than a line of JSON."""
+    out.kv({name: value for name, value in outputs.items() if not _is_table(value)})
+    for name, value in outputs.items():
+        if _is_table(value):
+            out.raw("")
+            out.raw(f"{name}:")
+            out.result(value, rows=value)
+
+
 def render_execute(
     out: Output, data: Any, *, single: bool, inputs: Sequence[Mapping[str, Any]] | None
 ) -> None:
@@ -209,7 +224,7 @@ def render_execute(
     CSV: one row per record (inputs first when echoed)."""
     outputs = _records_of(data)
     if out.format == "table" and single:
-        out.kv(outputs[0] if outputs else {}, data=data)
+        _one_record_table(out, outputs[0] if outputs else {})
     else:
         rows, columns = record_table(outputs, inputs)
         out.result(data, rows=rows, columns=columns)

@@ -61,6 +61,30 @@ def test_one_record_table_is_name_value_rows() -> None:
     assert stdout.getvalue().splitlines() == ["total:  3", "note:   ok"]
 
 
+def test_one_record_table_shows_a_table_output_as_a_table() -> None:
+    body = {
+        "status": "Success",
+        "response_data": {
+            "outputs": {
+                "count": 2,
+                "premiums": [{"id": "P-1", "premium": 180}, {"id": "P-2", "premium": 9.5}],
+            },
+            "errors": None,
+            "warnings": None,
+        },
+    }
+    out, stdout, _ = output("table")
+    render_execute(out, body, single=True, inputs=None)
+    assert stdout.getvalue().splitlines() == [
+        "count:  2",
+        "",
+        "premiums:",
+        "id   premium",
+        "P-1  180",
+        "P-2  9.5",
+    ]  # not `premiums:  [{"id":"P-1","premium":180},...]`
+
+
 def test_one_record_csv_is_one_row_with_echoed_inputs() -> None:
     out, stdout, _ = output("csv")
     render_execute(out, V3, single=True, inputs=[V3["response_data"]["inputs"]])
