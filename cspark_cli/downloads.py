@@ -90,9 +90,17 @@ def final_name(response: Any, fallback: str) -> str:
 
 
 def save_download(
-    out: Output, fetch: Fetch, *, dest: Path | None, force: bool, fallback: str, what: str
+    out: Output,
+    fetch: Fetch,
+    *,
+    dest: Path | None,
+    force: bool,
+    fallback: str,
+    what: str,
+    doing: str | None = None,
 ) -> Saved:
-    """Fetch into a temporary file beside the destination, then rename it to its final name."""
+    """Fetch into a temporary file beside the destination, then rename it to its final name. `doing` is the
+    spinner's text when `fetch` does more than download (default: "Downloading <what>")."""
     folder, named = _split_dest(dest)
     if named is not None and named.exists() and not force:
         raise _refuse_existing(named)
@@ -101,7 +109,7 @@ def save_download(
     staging = Path(tempfile.mkdtemp(prefix=".cspark-", dir=folder))
     tmp = staging / "download"
     try:
-        with out.spinner(f"Downloading {what}"):
+        with out.spinner(doing or f"Downloading {what}"):
             response = fetch(tmp)
         target = named if named is not None else folder / final_name(response, fallback)
         if target.exists() and not force:

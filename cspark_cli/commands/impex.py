@@ -198,8 +198,9 @@ def export(
         return _first(files)
 
     saved = save_download(
-        cli.out, fetch, dest=out, force=force, fallback="package.zip", what="export package"
-    )
+        cli.out, fetch, dest=out, force=force, fallback="package.zip", what="export package",
+        doing="Waiting for the export job, then downloading the package",
+    )  # fmt: skip
     render_saved(cli.out, saved)
 
 

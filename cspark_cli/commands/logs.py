@@ -173,7 +173,10 @@ def download(
         return client.logs.download(target, **filters, timeout=timeout, poll_interval=poll_interval, to=to)
 
     fallback = f"{_service_name(locator)}-logs-{type.value}.zip"
-    saved = save_download(cli.out, fetch, dest=out, force=force, fallback=fallback, what=f"{type.value} logs")
+    saved = save_download(
+        cli.out, fetch, dest=out, force=force, fallback=fallback, what=f"{type.value} logs",
+        doing="Waiting for the log download job, then downloading the logs",
+    )  # fmt: skip
     render_saved(cli.out, saved)
 
 

@@ -9,6 +9,8 @@ import io
 import json
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -224,3 +226,19 @@ def test_a_failing_fetch_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(ConnectionError):
         save_download(out, broken, dest=tmp_path / "f.zip", force=False, fallback="f.zip", what="f")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_download_that_waits_for_a_job_says_so_on_its_spinner(tmp_path: Path) -> None:
+    said: list[str] = []
+
+    class Spinning(Output):
+        @contextmanager
+        def spinner(self, text: str) -> Iterator[None]:
+            said.append(text)
+            yield
+
+    out = Spinning("table", terminal=False, stdout=io.StringIO(), stderr=io.StringIO())
+    save_download(out, fetch_writing(b"a", "p.zip"), dest=tmp_path, force=False, fallback="x", what="package",
+                  doing="Waiting for the export job, then downloading the package")  # fmt: skip
+    save_download(out, fetch_writing(b"a", "w.zip"), dest=tmp_path, force=False, fallback="x", what="module")
+    assert said == ["Waiting for the export job, then downloading the package", "Downloading module"]
