@@ -191,8 +191,21 @@ def export(
         _render_started(cli, impex.exports.initiate(**options), "export")
         return
 
+    seen: list[str] = []  # the job's id, from its first status reply
+
+    def remember(res: SparkResponse) -> None:
+        job_id = res.data.get("id") if isinstance(res.data, Mapping) else None
+        if job_id and not seen:
+            seen.append(str(job_id))
+
     def fetch(to: Path) -> SparkResponse:
-        files = impex.exp(**options, timeout=timeout, poll_interval=poll_interval, to=to)
+        try:
+            files = impex.exp(
+                **options, timeout=timeout, poll_interval=poll_interval, on_poll=remember, to=to
+            )
+        except KeyboardInterrupt:  # Spark runs one export at a time: an abandoned job would block the next
+            _cancel_quietly(cli, seen)
+            raise
         if len(files) > 1:  # the SDK wrote the others beside the first: name-2.zip, ...
             cli.out.warn(f"the export has {len(files)} package files; only the first is named by --out")
         return _first(files)
@@ -202,6 +215,15 @@ def export(
         doing="Waiting for the export job, then downloading the package",
     )  # fmt: skip
     render_saved(cli.out, saved)
+
+
+def _cancel_quietly(cli: AppContext, seen: list[str]) -> None:
+    from contextlib import suppress
+
+    for job_id in seen:
+        with suppress(Exception):
+            cli.client().impex.exports.cancel(job_id)
+            cli.out.info(f"Cancelled export job {job_id}")
 
 
 @app.command("export-status")

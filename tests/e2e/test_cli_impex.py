@@ -115,6 +115,33 @@ def test_export_times_out_with_exit_7(run: Run, emulator: Any, tmp_path: Path) -
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_interrupted_export_cancels_its_job(
+    run: Run, emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cspark_core.resources.impex import Exports
+
+    httpx.post(f"{emulator.origin}/_emulator/speed", json={"mode": "realistic"}).raise_for_status()
+    polls = []
+    real_status = Exports.get_status
+
+    def ctrl_c_on_the_second_poll(self: Exports, job_id: str) -> Any:
+        polls.append(job_id)
+        if len(polls) == 2:
+            raise KeyboardInterrupt
+        return real_status(self, job_id)
+
+    monkeypatch.setattr(Exports, "get_status", ctrl_c_on_the_second_poll)
+    try:
+        result = run("impex", "export", "--service", SERVICE, "--out", str(tmp_path), *FAST)
+        monkeypatch.setattr(Exports, "get_status", real_status)
+        status = run("impex", "export-status", polls[0], "-o", "json")
+    finally:
+        emulator.reset()
+    assert result.exit_code == 130 and f"Cancelled export job {polls[0]}" in result.stderr
+    assert json.loads(status.stdout)["status"] == "cancelled"  # not left running: it would block the next
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bad_input_is_exit_2_naming_the_flag(run: Run, tmp_path: Path, package: Path) -> None:
     cases: list[tuple[list[str], str]] = [
         (["export"], "--service"),
