@@ -167,11 +167,14 @@ class Output:
         else:
             self._table(rows, cols)
 
-    def kv(self, mapping: Mapping[str, Any], *, data: Any = None) -> None:
-        """A name/value view of one object. `-o json` prints `data` (default: the mapping)."""
+    def kv(self, mapping: Mapping[str, Any], *, data: Any = None, flatten: bool = False) -> None:
+        """A name/value view of one object. `-o json` prints `data` (default: the mapping). `flatten`: nested
+        objects become `parent.child` rows instead of a line of JSON each."""
         if self.format == "json":
             self.json(mapping if data is None else data)
             return
+        if flatten:
+            mapping = _flatten(mapping)
         if self.format == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(["name", "value"])
@@ -294,6 +297,18 @@ class Output:
 
         with RichProgress(console=self._console(self.stderr), transient=True) as bar:
             yield _RichProgress(bar, bar.add_task(self.scrub(text), total=total))
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects as `parent.child` names, so a name/value view never shows a line of JSON for them."""
+    flat: dict[str, Any] = {}
+    for name, value in mapping.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, f"{key}."))
+        else:
+            flat[key] = value
+    return flat
 
 
 def _columns_of(rows: Sequence[Any]) -> list[Column]:

@@ -272,11 +272,11 @@ def status(ctx: typer.Context, _output: OutputOpt = None) -> None:
     except (SparkError, CliError) as exc:
         if connection.location or connection.credentials:  # something to show beside the error
             view.update(authenticated=False, error=str(exc))
-            cli.out.kv(view)
+            cli.out.kv(view, flatten=True)
         raise
     view["authenticated"] = True
     _add_token_expiry(cli, connection, view)
-    cli.out.kv(view)
+    cli.out.kv(view, flatten=True)
 
 
 def _status_view(cli: AppContext, connection: Connection) -> dict[str, Any]:

@@ -494,7 +494,7 @@ def info(ctx: typer.Context, batch_id: BatchIdArg, _output: OutputOpt = None) ->
     """Show a pipeline: service, status, summary counters and configuration."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.of(batch_id).get_info()
-    cli.out.kv({"id": res.data.get("id"), **res.data.get("data", {})}, data=res.data)
+    cli.out.kv({"id": res.data.get("id"), **res.data.get("data", {})}, data=res.data, flatten=True)
 
 
 @app.command("status")
@@ -569,7 +569,7 @@ def dispose(ctx: typer.Context, batch_id: BatchIdArg, _output: OutputOpt = None)
     """Close a pipeline: it takes no more chunks; what was pushed still finishes and stays pullable."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.of(batch_id).dispose()
-    cli.out.kv(_detail(res.data), data=res.data)
+    cli.out.kv(_detail(res.data), data=res.data, flatten=True)
 
 
 @app.command("cancel")
@@ -578,7 +578,7 @@ def cancel(ctx: typer.Context, batch_id: BatchIdArg, yes: YesOpt = False, _outpu
     cli = AppContext.of(ctx)
     cli.confirm_or_require_yes(yes, f"Cancel batch {batch_id} and discard its pending records and results?")
     res = cli.client().batches.of(batch_id).cancel()
-    cli.out.kv(_detail(res.data), data=res.data)
+    cli.out.kv(_detail(res.data), data=res.data, flatten=True)
 
 
 def _detail(data: Any) -> dict[str, Any]:

@@ -171,6 +171,7 @@ def test_the_pipeline_commands_one_by_one(run: Run, tmp_path: Path) -> None:
     assert (
         "id:" in info.stdout and "my-folder/my-service[" in info.stdout and "records_completed" in info.stdout
     )
+    assert "summary.records_completed:" in info.stdout and '{"' not in info.stdout  # names, not JSON
     listed = run("batches", "describe", "-o", "csv")
     assert listed.stdout.splitlines()[0] == "ID,Status,Pipeline,Service,Submitted,Completed,Failed,Created"
     assert batch_id in listed.stdout

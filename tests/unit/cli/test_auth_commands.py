@@ -121,6 +121,8 @@ def test_status_ok_and_refused(harness: Harness) -> None:
     assert ok.exit_code == 0, ok.stderr
     view = json.loads(ok.stdout)
     assert view["authenticated"] is True and view["profile"] == "p" and view["auth"] == "api_key"
+    table = harness.run(["auth", "status"]).stdout
+    assert "sources.location:  profile" in table and "{" not in table  # names, not a line of JSON
     harness.error = UnauthorizedError("invalid API key")
     refused = harness.run(["-o", "json", "auth", "status"])
     assert refused.exit_code == 4

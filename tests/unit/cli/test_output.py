@@ -91,6 +91,27 @@ def test_a_mapping_result_is_a_name_value_view() -> None:
     assert out.getvalue() == "name,value\nid,abc\n"
 
 
+def test_a_name_value_view_names_nested_values_instead_of_printing_json() -> None:
+    info = {"id": "b1", "summary": {"records_failed": 0, "time": {"ms": 5}}, "extra": {}}
+    output, out, _ = make()
+    output.kv(info, flatten=True)
+    assert [line.split() for line in out.getvalue().splitlines()] == [
+        ["id:", "b1"],
+        ["summary.records_failed:", "0"],
+        ["summary.time.ms:", "5"],
+        ["extra:", "{}"],
+    ]
+    output, out, _ = make("csv")
+    output.kv(info, flatten=True)
+    assert out.getvalue().splitlines()[3] == "summary.time.ms,5"
+    output, out, _ = make("json")
+    output.kv(info, flatten=True)
+    assert json.loads(out.getvalue()) == info  # -o json: as sent
+    output, out, _ = make()
+    output.kv({"inputs": {"a": 1}})
+    assert out.getvalue() == 'inputs:  {"a":1}\n'  # without flatten, as before (a call's inputs in a log)
+
+
 def test_messages_go_to_stderr_and_quiet_silences_chatter() -> None:
     output, out, err = make()
     output.info("working")
