@@ -79,6 +79,15 @@ class Jobs:
     def all(self, kind: str) -> list[Job]:
         return [job for job in self._jobs.values() if job.kind == kind]
 
+    def running(self, kind: str) -> list[Job]:
+        """Jobs of a kind still running. A job whose time is up finishes here even if nobody polled it, as
+        a real Spark job runs on without its client."""
+        now = time.monotonic()
+        for job in self.all(kind):
+            if not job.done and not job.cancelled and job.progress(now) == 100:
+                self._complete(job)
+        return [job for job in self.all(kind) if not job.done and not job.cancelled]
+
     @staticmethod
     def _complete(job: Job) -> None:
         job.done = True

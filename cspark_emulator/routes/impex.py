@@ -75,8 +75,7 @@ async def start_import(ctx: Ctx) -> Response:
 
 def _start(ctx: Ctx, kind: str, finish: Any, body: dict[str, Any]) -> Job:
     with ctx.state.lock:
-        running = [j for j in ctx.state.jobs.all(kind) if not j.done and not j.cancelled]
-        if running:
+        if ctx.state.jobs.running(kind):
             raise ApiError(409, f"only one {kind} job may run at a time (tenant limit)", "JOB_LIMIT")
         return ctx.state.jobs.start(
             kind, finish, source_system=body.get("source_system"), correlation_id=body.get("correlation_id")

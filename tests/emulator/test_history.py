@@ -208,3 +208,11 @@ def test_state_survives_a_restart_with_data(tmp_path: Path) -> None:
         assert (
             json.loads(log.json()["response_data"])["EngineDetails"]["request_data"]["inputs"]["value"] == 5
         )
+
+
+def test_an_unpolled_export_finishes_on_its_own_and_frees_the_tenant_limit(api: httpx.Client) -> None:
+    body = {"inputs": {"services": ["my-folder/my-service"]}}
+    first = api.post("api/v4/export", json=body)
+    second = api.post("api/v4/export", json=body)  # nobody polled the first: it still ran to its end
+    assert first.status_code == 200 and second.status_code == 200
+    assert api.get(f"api/v4/export/{first.json()['id']}/status").json()["status"] == "completed"
