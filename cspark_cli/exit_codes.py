@@ -5,7 +5,6 @@ Importing this module is cheap: the SDK's error classes are looked up only when 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -127,16 +126,14 @@ def _describe_spark(exc: BaseException) -> Failure | None:
 
 
 def api_message(exc: object) -> str:
-    """Spark's message, then the status and request id in brackets: `folder 'x' was not found (HTTP 404,
-    request id ...)`. The SDK's `404 Not Found: ` lead is dropped, as the brackets say it already."""
+    """Spark's own words (else the SDK's message), then the status and request id in brackets:
+    `folder 'x' was not found (HTTP 404, request id ...)`."""
     status = getattr(exc, "status", None)
     request_id = getattr(exc, "request_id", None)
     details = [f"HTTP {status}"] if status is not None else []
     if request_id:
         details.append(f"request id {request_id}")
-    text = str(exc)
-    if status is not None:
-        text = re.sub(rf"^{status} [A-Za-z' -]+: (?=\S)", "", text, count=1)
+    text = getattr(exc, "detail", None) or str(exc)
     return f"{text} ({', '.join(details)})" if details else text
 
 

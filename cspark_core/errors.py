@@ -65,11 +65,13 @@ class SparkApiError(SparkError):
         request_id: str | None = None,
         body: Any = None,
         cause: Any = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message, cause)
         self.status = status if status is not None else self.default_status
         self.request_id = request_id
         self.body = body  # Spark's error body (parsed JSON or text); never the request's
+        self.detail = detail  # Spark's own words from that body, when it said any
 
     def __repr__(self) -> str:
         return (
@@ -141,8 +143,13 @@ _BY_STATUS: dict[int, type[SparkApiError]] = {
 
 
 def api_error_for(
-    status: int | None, message: str, *, request_id: str | None = None, body: Any = None
+    status: int | None,
+    message: str,
+    *,
+    request_id: str | None = None,
+    body: Any = None,
+    detail: str | None = None,
 ) -> SparkApiError:
     """The error class for an HTTP status (pure; used by the transport and by tests)."""
     cls = _BY_STATUS.get(status, UnknownApiError) if status is not None else UnknownApiError
-    return cls(message, status=status, request_id=request_id, body=body)
+    return cls(message, status=status, request_id=request_id, body=body, detail=detail)

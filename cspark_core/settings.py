@@ -67,7 +67,9 @@ class BaseUrl:
             missing = "a tenant" if env and not tenant else "a base URL (or env and tenant)"
             raise SettingsError(f"no Spark address: {missing} is required (CSPARK_BASE_URL)", cause=url)
         if not tenant:
-            raise SettingsError(f"base URL {url!r} has no tenant: add it as the path or pass tenant=", url)
+            raise SettingsError(
+                f"base URL {url!r} has no tenant: add it as its path (https://host/TENANT)", url
+            )
         self.origin: str = origin
         self.tenant: str = tenant
 

@@ -185,7 +185,7 @@ def error_for(status: int, body: Any, method: str, url: str, request_id: str) ->
     said = spark_message(body)
     where = f"{method} {mask_url(url)}"
     message = f"{status} {phrase}: {said}" if said else f"{status} {phrase} from {where}"
-    return api_error_for(status, message, request_id=request_id, body=body)
+    return api_error_for(status, message, request_id=request_id, body=body, detail=said)
 
 
 def unreachable(
@@ -197,6 +197,12 @@ def unreachable(
     else:
         reason = str(exc) or type(exc).__name__
     return UnknownApiError(f"Spark is unreachable: {where}: {reason}", request_id=request_id)
+
+
+def token_failure(exc: SparkApiError) -> SparkApiError:
+    """The same error class, saying what failed: the token request (whose body is never kept)."""
+    message = f"failed to retrieve OAuth2 access token: {exc.message}"
+    return type(exc)(message, status=exc.status, request_id=exc.request_id)
 
 
 def same_site(url: str, settings: Settings) -> bool:
@@ -374,11 +380,7 @@ class SyncTransport(_Base):
         try:
             return parse_token(self.send(req).data)
         except SparkApiError as exc:
-            raise type(exc)(
-                f"failed to retrieve OAuth2 access token: {exc.message}",
-                status=exc.status,
-                request_id=exc.request_id,
-            ) from None
+            raise token_failure(exc) from None
 
     def _exchange(self, req: ApiRequest, *, stream: bool) -> tuple[httpx.Response, str, str]:
         url = req.url(self.settings.base_url.origin, self.settings.base_url.value)
@@ -466,11 +468,7 @@ class AsyncTransport(_Base):
         try:
             return parse_token((await self.send(req)).data)
         except SparkApiError as exc:
-            raise type(exc)(
-                f"failed to retrieve OAuth2 access token: {exc.message}",
-                status=exc.status,
-                request_id=exc.request_id,
-            ) from None
+            raise token_failure(exc) from None
 
     async def _exchange(self, req: ApiRequest, *, stream: bool) -> tuple[httpx.Response, str, str]:
         url = req.url(self.settings.base_url.origin, self.settings.base_url.value)

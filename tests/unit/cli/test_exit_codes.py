@@ -56,7 +56,9 @@ def test_api_errors_show_status_and_request_id() -> None:
     failure = describe(NotFoundError("service 'x' not found", request_id="req-123"))
     assert failure.message == "service 'x' not found (HTTP 404, request id req-123)"
     assert describe(UnknownApiError("Spark is unreachable")).hint is not None
-    said_twice = NotFoundError("404 Not Found: folder 'x' was not found", request_id="r")  # the SDK's wording
+    said_twice = NotFoundError(
+        "404 Not Found: folder 'x' was not found", request_id="r", detail="folder 'x' was not found"
+    )
     assert describe(said_twice).message == "folder 'x' was not found (HTTP 404, request id r)"
     nothing_said = NotFoundError("404 Not Found from GET https://h/t/x")
     assert describe(nothing_said).message == "404 Not Found from GET https://h/t/x (HTTP 404)"
