@@ -385,11 +385,23 @@ class EmulatorApp:
             handler = route.handler(Ctx(request, params, self.rt, principal))
             # Handlers block (workbook recalculation, waiting for the batch worker): each runs in a worker
             # thread with an event loop of its own, so one slow request never holds up the others.
-            return await anyio.to_thread.run_sync(asyncio.run, handler)
+            return await anyio.to_thread.run_sync(_run_in_this_thread, handler)
         except ApiError as exc:
             return error_reply(route.family, exc.status, exc.message, exc.code)
         except Exception as exc:  # a bug in the emulator or the engine: report it, don't hang up
             return error_reply(route.family, 500, f"internal error: {type(exc).__name__}: {exc}", "INTERNAL")
+
+
+_thread_loops = threading.local()
+
+
+def _run_in_this_thread(handler: Awaitable[Response]) -> Response:
+    """Run a handler on this worker thread's own event loop (kept for the thread's life: creating one per
+    request costs more than most handlers)."""
+    loop = getattr(_thread_loops, "loop", None)
+    if loop is None:
+        loop = _thread_loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(handler)
 
 
 def _fault_reply(fault: Fault, scope: Scope) -> Response:
