@@ -35,3 +35,25 @@ COMP_WORDS=(cspark -o ""); COMP_CWORD=2; _cspark; echo "${{COMPREPLY[@]}}"
 """
     proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
     assert proc.stdout.splitlines() == ["login logout", "table json csv"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_parse_in_their_shell(shell: str) -> None:
+    import shutil
+
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed here")
+    proc = subprocess.run(
+        [shell, "-n", str(ROOT / "completions" / f"cspark.{shell}")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_fish_completion_completes_subcommands() -> None:
+    import shutil
+
+    if shutil.which("fish") is None:
+        pytest.skip("fish is not installed here")
+    script = f'source {ROOT / "completions" / "cspark.fish"}; complete -C "cspark services ex"'
+    proc = subprocess.run(["fish", "-c", script], capture_output=True, text=True, check=True)
+    assert [line.split("\t")[0] for line in proc.stdout.splitlines()] == ["execute", "exists"]
