@@ -611,11 +611,11 @@ def exists(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -
 
 
 # -- create, compile, publish, compilation status, recompile ----------
-def _upload_view(data: Any) -> dict[str, Any]:
-    upload = _body(data.get("upload") if isinstance(data, Mapping) else None)
-    keys = ("nodegen_compilation_jobid", "original_file_documentid", "engine_file_documentid")
-    names = ("job_id", "file_id", "engine_id")
-    return {name: upload.get(key) for name, key in zip(names, keys, strict=True)}
+def _upload_view(upload: Any) -> dict[str, Any]:
+    """The ids an upload reply holds, under the names the publish flags use (read by the SDK)."""
+    from cspark_core.resources.services import upload_ids
+
+    return dict(zip(("job_id", "file_id", "engine_id"), upload_ids(upload), strict=True))
 
 
 def _upload_args(
@@ -633,7 +633,7 @@ def _upload_args(
 def _start_compilation(cli: AppContext, locator: str, file: Path, args: dict[str, Any]) -> None:
     """Upload without waiting: print the compilation job and document ids, and what to run next."""
     res = cli.client().services.upload(locator, file=file, **args)
-    view = _upload_view({"upload": res.data})
+    view = _upload_view(res.data)
     cli.out.kv(view, data=res.data)
     cli.out.info(
         f"Compiling; check with `cspark services compilation-status {locator} {view['job_id']}`, then "
@@ -694,7 +694,7 @@ def create(
             poll_interval=poll_interval,
             **args,
         )
-    view = {"service": locator, **_upload_view(res.data)}
+    view = {"service": locator, **_upload_view(res.data["upload"])}
     view["version_id"] = _body(res.data.get("publication")).get("version_id")
     cli.out.kv(view, data=res.data)
     cli.out.success(f"Published {locator}")
@@ -725,7 +725,7 @@ def compile_(
         res = cli.client().services.compile(
             locator, file=file, timeout=timeout, poll_interval=poll_interval, **args
         )
-    cli.out.kv(_upload_view(res.data), data=res.data)
+    cli.out.kv(_upload_view(res.data["upload"]), data=res.data)
     cli.out.success(
         f"Compiled; publish with `cspark services publish {locator} --file-id ... --engine-id ...`"
     )
