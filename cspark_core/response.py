@@ -46,6 +46,25 @@ class SparkResponse:
             return [dict(zip(out[0], row, strict=False)) for row in out[1:]]
         return [dict(o) if isinstance(o, Mapping) else {} for o in out]
 
+    @property
+    def errors(self) -> list[Any]:
+        """Spark's calculation errors per record (v3: a one-item list), None where a record has none."""
+        return self._per_record("errors")
+
+    @property
+    def warnings(self) -> list[Any]:
+        """Spark's warnings per record (v3: a one-item list), None where a record has none."""
+        return self._per_record("warnings")
+
+    def _per_record(self, key: str) -> list[Any]:
+        data = self.data
+        if not isinstance(data, Mapping):
+            return []
+        if isinstance(data.get("response_data"), Mapping):  # v3 envelope
+            return [data["response_data"].get(key) or None]
+        items = data.get(key)
+        return [item or None for item in items] if isinstance(items, list) else []
+
 
 def _is_columnar(rows: list[Any]) -> bool:
     return (

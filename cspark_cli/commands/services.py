@@ -180,22 +180,6 @@ def record_table(
     return rows, [Column(header, "", fmt=_at(i)) for i, header in enumerate(headers)]
 
 
-def _records_of(data: Any) -> list[dict[str, Any]]:
-    from cspark_core import SparkResponse
-
-    return SparkResponse(200, data).records
-
-
-def _per_record(data: Any, key: str) -> list[Any]:
-    """The `errors` or `warnings` of each record of a v3 or v4 body (None where a record has none)."""
-    if not isinstance(data, Mapping):
-        return []
-    if isinstance(data.get("response_data"), Mapping):
-        return [data["response_data"].get(key)]
-    items = data.get(key)
-    return items if isinstance(items, list) else []
-
-
 def _messages(items: Any) -> list[str]:
     if not isinstance(items, list):
         return []
@@ -222,13 +206,16 @@ def render_execute(
 ) -> None:
     """`-o json`: the body as is. Table: name/value rows for one record, one row per record for many.
     CSV: one row per record (inputs first when echoed)."""
-    outputs = _records_of(data)
+    from cspark_core import SparkResponse
+
+    body = SparkResponse(200, data)  # for its readers of v3 and v4 bodies
+    outputs = body.records
     if out.format == "table" and single:
         _one_record_table(out, outputs[0] if outputs else {})
     else:
         rows, columns = record_table(outputs, inputs)
         out.result(data, rows=rows, columns=columns)
-    errors, warnings = _per_record(data, "errors"), _per_record(data, "warnings")
+    errors, warnings = body.errors, body.warnings
     if single:
         said = [*_messages(errors[0] if errors else None), *_messages(warnings[0] if warnings else None)]
         for message in said:

@@ -62,3 +62,12 @@ def test_data_is_left_untouched() -> None:
     res = SparkResponse(200, V3)
     res.outputs["premium"] = 0
     assert res.data is V3 and V3["response_data"]["outputs"]["premium"] == 1234.5
+
+
+def test_errors_and_warnings_per_record() -> None:
+    problem = [{"message": "#DIV/0!", "source_path": "Main!B4"}]
+    v3 = SparkResponse(200, {"response_data": {"outputs": {}, "errors": problem, "warnings": []}})
+    assert v3.errors == [problem] and v3.warnings == [None]
+    v4 = SparkResponse(200, {"outputs": [{}, {}], "errors": [None, problem], "warnings": [[], None]})
+    assert v4.errors == [None, problem] and v4.warnings == [None, None]
+    assert SparkResponse(200, None).errors == [] and SparkResponse(200, {"outputs": []}).warnings == []
