@@ -11,6 +11,7 @@ through a callback and is not passed to the function (declare it as `_output: Ou
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -29,6 +30,7 @@ __all__ = [
     "RecordsFileOpt",
     "VerboseOpt",
     "YesOpt",
+    "check_iso",
     "check_locator",
     "complete_output",
     "complete_profiles",
@@ -129,6 +131,21 @@ RecordsFileOpt = Annotated[
     ),
 ]
 NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Start the job, print its id and return.")]
+
+
+# -- checking dates and locators before the first request (usage errors, exit 2, naming the flag) ----------
+def check_iso(flag: str, value: str | None) -> str | None:
+    """An ISO date or timestamp (None passes); a `typer.BadParameter` naming `flag` otherwise."""
+    if value is None:
+        return None
+    try:
+        datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO date or timestamp (e.g. 2025-03-01 or 2025-03-01T09:00:00)",
+            param_hint=f"'{flag}'",
+        ) from None
+    return value.strip()
 
 
 # -- checking a locator before the first request (a usage error, exit 2, not a settings error) ----------

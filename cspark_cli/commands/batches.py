@@ -22,7 +22,7 @@ import typer
 
 from ..context import AppContext
 from ..inputs import parse_inputs, parse_json_option, read_records
-from ..options import LocatorArg, OutputOpt, RecordsFileOpt, YesOpt, check_locator
+from ..options import LocatorArg, OutputOpt, RecordsFileOpt, YesOpt, check_iso, check_locator
 from ..output import Column, Progress, cell
 
 if TYPE_CHECKING:
@@ -175,7 +175,7 @@ class CreateFlags:
         if self.min_runners and self.max_runners and self.min_runners > self.max_runners:
             raise typer.BadParameter("cannot exceed --max-runners", param_hint="'--min-runners'")
         return {
-            "active_since": self.active_since,
+            "active_since": check_iso("--active-since", self.active_since),
             "subservices": self.subservice or None,
             "selected_outputs": self.selected_output or None,
             "call_purpose": self.call_purpose,

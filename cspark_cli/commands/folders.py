@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from ..context import AppContext
-from ..options import OutputOpt, YesOpt
+from ..options import OutputOpt, YesOpt, check_iso
 from ..output import Column
 
 app = typer.Typer(
@@ -37,19 +36,6 @@ COLUMNS = [
 ]
 SUMMARY = ("id", "name", "status", "category", "description", "totalServiceCount", "activeServiceCount",
            "createdAt", "createdBy", "lastModifiedDate", "startDate", "launchDate", "isStarred")  # fmt: skip
-
-
-def _date(flag: str, value: str | None) -> str | None:
-    """An ISO date or timestamp, checked before the first request."""
-    if value is None:
-        return None
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not an ISO date or timestamp", param_hint=f"'{flag}'"
-        ) from None
-    return value
 
 
 def _cover(path: Path | None) -> Path | None:
@@ -147,7 +133,7 @@ def create(
 ) -> None:
     """Create a folder."""
     cli = AppContext.of(ctx)
-    dates = _date("--start-date", start_date), _date("--launch-date", launch_date)
+    dates = check_iso("--start-date", start_date), check_iso("--launch-date", launch_date)
     res = cli.client().folders.create(
         name, description=description, category=category, status=status, start_date=dates[0],
         launch_date=dates[1], cover=_cover(cover),
@@ -169,7 +155,7 @@ def update(
 ) -> None:
     """Change a folder's description, category, dates or cover image."""
     cli = AppContext.of(ctx)
-    dates = _date("--start-date", start_date), _date("--launch-date", launch_date)
+    dates = check_iso("--start-date", start_date), check_iso("--launch-date", launch_date)
     if description is None and category is None and cover is None and dates == (None, None):
         raise typer.BadParameter(
             "nothing to change: give --description, --category, --start-date, --launch-date or --cover",

@@ -6,7 +6,6 @@ the job; `download-status` then shows its progress and, when done, the archive's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,7 +13,7 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import LocatorArg, NoWaitOpt, OutputOpt, check_locator
+from ..options import LocatorArg, NoWaitOpt, OutputOpt, check_iso, check_locator
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -59,19 +58,6 @@ def log_view(log: Any) -> dict[str, Any]:
         view["inputs"] = request.get("inputs") if isinstance(request, Mapping) else None
         view["outputs"] = response.get("outputs") if isinstance(response, Mapping) else None
     return view
-
-
-def _iso(flag: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not an ISO date or timestamp (e.g. 2025-03-01 or 2025-03-01T09:00:00)",
-            param_hint=f"'{flag}'",
-        ) from None
-    return value.strip()
 
 
 def _service_name(locator: str) -> str:
@@ -156,8 +142,8 @@ def download(
     target = check_locator(locator, folder_service=True)
     filters: dict[str, Any] = {
         "call_ids": call_id or None,
-        "start_date": _iso("--start-date", start_date),
-        "end_date": _iso("--end-date", end_date),
+        "start_date": check_iso("--start-date", start_date),
+        "end_date": check_iso("--end-date", end_date),
         "correlation_id": correlation_id,
         "source_system": source_system,
         "version_id": version_id,

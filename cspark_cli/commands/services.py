@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -17,7 +16,7 @@ import typer
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
 from ..inputs import parse_inputs, parse_json_option, read_records
-from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_locator
+from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_iso, check_locator
 from ..output import Column, Output, Progress, cell
 
 if TYPE_CHECKING:
@@ -71,18 +70,6 @@ BUMPS = ("major", "minor", "patch")
 
 
 # -- parsing helpers (usage errors name the flag) ----------
-def _iso(flag: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not an ISO date or timestamp", param_hint=f"'{flag}'"
-        ) from None
-    return value.strip()
-
-
 def _choice(flag: str, value: str, choices: Sequence[str]) -> str:
     if value not in choices:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"'{flag}'")
@@ -108,7 +95,7 @@ def _common_options(
     options = {
         "version": version,
         "version_id": version_id,
-        "active_since": _iso("--transaction-date", transaction_date),
+        "active_since": check_iso("--transaction-date", transaction_date),
         "call_purpose": call_purpose,
         "source_system": source_system,
         "correlation_id": correlation_id,
@@ -612,8 +599,8 @@ def _upload_args(
     return {
         "file_name": file_name,
         "versioning": _choice("--versioning", versioning, BUMPS),
-        "start_date": _iso("--start-date", start_date),
-        "end_date": _iso("--end-date", end_date),
+        "start_date": check_iso("--start-date", start_date),
+        "end_date": check_iso("--end-date", end_date),
     }
 
 
@@ -743,8 +730,9 @@ def publish(
     check_locator(locator, folder_service=True)
     res = cli.client().services.publish(
         locator, file_id=file_id, engine_id=engine_id, draft_name=draft_name,
-        versioning=_choice("--versioning", versioning, BUMPS), start_date=_iso("--start-date", start_date),
-        end_date=_iso("--end-date", end_date), track_user=track_user, version_label=label,
+        versioning=_choice("--versioning", versioning, BUMPS),
+        start_date=check_iso("--start-date", start_date), end_date=check_iso("--end-date", end_date),
+        track_user=track_user, version_label=label,
         release_notes=release_notes, tags=_names(tags),
     )  # fmt: skip
     cli.out.kv(_body(res.data), data=res.data)
@@ -787,8 +775,8 @@ def recompile(
     with cli.out.spinner(f"Recompiling {locator}"):
         res = cli.client().services.recompile(
             locator, version_id=version_id, upgrade=_choice("--upgrade", upgrade, BUMPS), compiler=compiler,
-            release_notes=release_notes, label=label, start_date=_iso("--start-date", start_date),
-            end_date=_iso("--end-date", end_date), tags=_names(tags), wait=wait, timeout=timeout,
+            release_notes=release_notes, label=label, start_date=check_iso("--start-date", start_date),
+            end_date=check_iso("--end-date", end_date), tags=_names(tags), wait=wait, timeout=timeout,
             poll_interval=poll_interval,
         )  # fmt: skip
     body = _body(res.data)

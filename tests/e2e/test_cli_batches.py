@@ -128,6 +128,7 @@ def test_run_refuses_bad_input_before_sending_anything(run: Run, tmp_path: Path,
         "--format": ["--out", str(tmp_path / "o.txt"), "--format", "xml"],
         "--accuracy": ["--out", str(tmp_path / "o.csv"), "--accuracy", "2"],
         "--min-runners": ["--out", str(tmp_path / "o.csv"), "--min-runners", "5", "--max-runners", "2"],
+        "--active-since": ["--out", str(tmp_path / "o.csv"), "--active-since", "tomorrow"],
     }
     for flag, extra in cases.items():
         result = run("batches", "run", SERVICE, "--file", str(source), *extra)
