@@ -1,24 +1,30 @@
 """ImpEx, spark-api.md §10: export services as a package (a job: start, poll, fetch the ZIP) and import a
 package into this tenant (a multipart upload, then a job). `impex.exp()` / `impex.imp()` do the whole
-round; `impex.exports` / `impex.imports` expose each step."""
+round; `impex.exports` / `impex.imports` expose each step; `impex.migrate()` exports from this client's
+tenant and imports into another client's (or the same one, under other names)."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
 
-from ..errors import SparkSdkError
+from ..errors import NotFoundError, SparkSdkError
 from ..locator import Uri, UriParams
 from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_job, check_wait, wait_for
 from ..request import ApiRequest, segment
 from ..response import SparkResponse
+from ..settings import Settings
 from ._base import AsyncResource, Resource
 from .files import Target, file_request
+
+if TYPE_CHECKING:
+    from ..client import AsyncClient, Client
 
 __all__ = [
     "AsyncExports",
@@ -36,6 +42,7 @@ __all__ = [
 ]
 
 Names = str | UriParams | Sequence[str | UriParams] | None
+MigrateTo = Union["Client", "AsyncClient", Settings]
 Package = str | os.PathLike[str] | bytes | BinaryIO
 Destination = str | Mapping[str, Any] | Sequence[str | Mapping[str, Any]]
 OnPoll = Callable[[SparkResponse], None] | None
@@ -273,6 +280,242 @@ def package_urls(status: SparkResponse) -> list[str]:
     return urls
 
 
+# --- migrate --------------------------------------------------------------------------------------------
+
+
+def migration_services(services: Names) -> list[UriParams]:
+    """The services to migrate: `folder/service` or `folder/service[version]` locators (at least one)."""
+    entries = [Uri.of(entry) for entry in _listed(services)]
+    if not entries:
+        raise SparkSdkError("a migration needs at least one folder/service locator", cause=services)
+    for entry in entries:
+        if entry.version_id or entry.service_id or not entry.has_folder_service:
+            raise SparkSdkError(
+                f"a migration takes folder/service[version] locators, not {entry}", str(entry)
+            )
+    return entries
+
+
+def _service_name(entry: UriParams) -> str:
+    return f"{entry.folder}/{entry.service}"
+
+
+def migration_destination(
+    entries: Sequence[UriParams], destination: Destination | None, to_folder: str | None, upgrade: str
+) -> list[dict[str, str]]:
+    """`services_modify` for a migration: `destination` as `imp` takes it, or every service into
+    `to_folder` under its own name, or (neither) every service to the same folder/service."""
+    if destination is not None and to_folder is not None:
+        raise SparkSdkError("give destination or to_folder, not both", cause=to_folder)
+    if destination is not None:
+        return services_modify(destination, upgrade)
+    folder = _blank_checked("to_folder", to_folder) if to_folder is not None else None
+    if folder is not None and "/" in folder:
+        raise SparkSdkError(f"to_folder must be a folder name, not {folder!r}", cause=folder)
+    names = list(dict.fromkeys(_service_name(entry) for entry in entries))
+    items = [
+        {"source": name, "target": f"{folder}/{name.split('/', 1)[1]}" if folder else name} for name in names
+    ]
+    return services_modify(items, upgrade)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else -1 for part in str(version).split("."))
+
+
+def pick_version(versions: Any, wanted: str | None) -> Mapping[str, Any] | None:
+    """The version an export takes from a `get_versions` list: the newest whose number starts with
+    `wanted` component by component (`1.4` matches `1.4.2`, not `1.40.0`), or the newest of all."""
+    items = (
+        [v for v in versions if isinstance(v, Mapping) and v.get("revision")]
+        if isinstance(versions, list)
+        else []
+    )
+    if wanted:
+        parts = wanted.strip().strip(".").split(".")
+        items = [v for v in items if str(v["revision"]).split(".")[: len(parts)] == parts]
+    return max(items, key=lambda v: _version_key(str(v["revision"])), default=None)
+
+
+PLANNED = {"abort": "would fail: exists", "replace": "would replace", "add_version": "would add a version"}
+
+
+def plan_row(
+    entry: UriParams, target: str, version: Mapping[str, Any] | None, exists: bool, services_existing: str
+) -> dict[str, Any]:
+    """One row of a dry run: what would be exported (source version) and what would happen at `target`."""
+    return {
+        "service": _service_name(entry),
+        "source_version": version.get("revision") if version else None,
+        "source_version_id": version.get("id") if version else None,
+        "target": target,
+        "target_version": None,
+        "target_version_id": None,
+        "status": PLANNED[services_existing] if exists else "would create",
+    }
+
+
+def migrated_rows(import_status: Any) -> list[dict[str, Any]]:
+    """What an import created or updated, one row per version (service, source and target versions and
+    ids, Spark's item status), from the import job's final status."""
+    outputs = import_status.get("outputs") if isinstance(import_status, Mapping) else None
+    outputs = outputs if isinstance(outputs, Mapping) else {}
+    rows = []
+    for item in outputs.get("service_versions") or []:
+        if not isinstance(item, Mapping):
+            continue
+        source = f"{item.get('folder_source')}/{item.get('service_source')}"
+        target = f"{item.get('folder_destination')}/{item.get('service_destination')}"
+        rows.append({
+            "service": source, "source_version": item.get("version_source"),
+            "source_version_id": item.get("version_id_source"), "target": target,
+            "target_version": item.get("version_destination"),
+            "target_version_id": item.get("version_id_destination"), "status": item.get("status"),
+        })  # fmt: skip
+    if rows:
+        return rows
+    return [  # no per-version items: one row per service
+        {
+            "service": item.get("service_uri_source"),
+            "source_version": None,
+            "source_version_id": None,
+            "target": item.get("service_uri_destination"),
+            "target_version": None,
+            "target_version_id": None,
+            "status": item.get("status"),
+        }
+        for item in outputs.get("services") or []
+        if isinstance(item, Mapping)
+    ]
+
+
+def migration_reply(export: SparkResponse, imports: Sequence[SparkResponse]) -> SparkResponse:
+    """`.data` of `migrate()`: `services` (the rows of `migrated_rows`), Spark's `export` job status and
+    its `imports` job statuses (one per package file, usually one) as sent."""
+    rows = [row for imported in imports for row in migrated_rows(imported.data)]
+    data = {"services": rows, "export": export.data, "imports": [imported.data for imported in imports]}
+    return replace(imports[-1], data=data, buffer=b"")
+
+
+def _unknown_version(entry: UriParams) -> NotFoundError:
+    wanted = f"version matching {entry.version!r}" if entry.version else "versions"
+    return NotFoundError(f"{_service_name(entry)} has no {wanted}", cause=str(entry))
+
+
+def plan_reply(rows: list[dict[str, Any]]) -> SparkResponse:
+    return SparkResponse(200, {"dry_run": True, "services": rows})
+
+
+def _remaining(deadline: float) -> float:
+    return max(deadline - time.monotonic(), 0.001)
+
+
+@dataclass(frozen=True)
+class _Migration:
+    """A migration's arguments, checked before the first request."""
+
+    entries: list[UriParams]
+    modify: list[dict[str, str]]
+    services_existing: str
+    update_version_type: str
+    export: dict[str, Any]
+    tags: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, services: Names, destination: Destination | None, to_folder: str | None,
+        services_existing: str, update_version_type: str, version_filter: str,
+        source_system: str | None, correlation_id: str | None, timeout: float, poll_interval: float,
+    ) -> _Migration:  # fmt: skip
+        check_wait(timeout, poll_interval)
+        entries = migration_services(services)
+        _choice("services_existing", services_existing, EXISTING)
+        _choice("update_version_type", update_version_type, UPGRADES)
+        modify = migration_destination(entries, destination, to_folder, update_version_type)
+        tags = {"source_system": source_system, "correlation_id": correlation_id}
+        export: dict[str, Any] = {
+            "services": [str(e) for e in entries],
+            "version_filter": version_filter,
+            **tags,
+        }
+        export_request(**export)  # checks version_filter
+        return cls(entries, modify, services_existing, update_version_type, export, tags)
+
+    def target_of(self, entry: UriParams) -> str:
+        name = _service_name(entry).casefold()
+        for item in self.modify:
+            if item["service_uri_source"].casefold() == name:
+                return item["service_uri_destination"]
+        return _service_name(entry)
+
+    def row(self, entry: UriParams, versions: SparkResponse, exists: bool) -> dict[str, Any]:
+        """A dry run's row for `entry`, from the source's versions and whether its target exists."""
+        listed = versions.data.get("data") if isinstance(versions.data, Mapping) else None
+        version = pick_version(listed, entry.version)
+        if version is None:
+            raise _unknown_version(entry)
+        return plan_row(entry, self.target_of(entry), version, exists, self.services_existing)
+
+    def import_options(self) -> dict[str, Any]:
+        return {
+            "destination": [
+                {"source": i["service_uri_source"], "target": i["service_uri_destination"],
+                 "upgrade": i["update_version_type"]}
+                for i in self.modify
+            ],
+            "services_existing": self.services_existing,
+            "update_version_type": self.update_version_type,
+            **self.tags,
+        }  # fmt: skip
+
+
+def _target_sync(to: Any) -> tuple[Any, Callable[[], None]]:
+    """The destination client's resources holder, and how to release it: a `Client` is used as is (the
+    caller closes it); `Settings` get a transport of their own, closed after the migration."""
+    from ..transport import SyncTransport
+
+    if isinstance(to, Settings):
+        transport = SyncTransport(to)
+        return _Holder(Impex(transport), _services(transport)), transport.close
+    if hasattr(to, "impex") and hasattr(to, "services"):
+        return to, lambda: None
+    raise SparkSdkError(f"to must be a Client or Settings, not {type(to).__name__}", cause=type(to).__name__)
+
+
+def _target_async(to: Any) -> tuple[Any, Callable[[], Awaitable[None]]]:
+    from ..transport import AsyncTransport
+
+    async def nothing() -> None:
+        return None
+
+    if isinstance(to, Settings):
+        transport = AsyncTransport(to)
+        return _Holder(AsyncImpex(transport), _async_services(transport)), transport.aclose
+    if hasattr(to, "impex") and hasattr(to, "services"):
+        return to, nothing
+    raise SparkSdkError(
+        f"to must be an AsyncClient or Settings, not {type(to).__name__}", cause=type(to).__name__
+    )
+
+
+@dataclass(frozen=True)
+class _Holder:
+    impex: Any
+    services: Any
+
+
+def _services(transport: Any) -> Any:
+    from .services import Services
+
+    return Services(transport)
+
+
+def _async_services(transport: Any) -> Any:
+    from .services import AsyncServices
+
+    return AsyncServices(transport)
+
+
 # --- resources ------------------------------------------------------------------------------------------
 
 
@@ -419,6 +662,50 @@ class Impex(Resource):
             timeout=timeout, interval=poll_interval, on_poll=on_poll,
         )  # fmt: skip
 
+    def migrate(
+        self, to: MigrateTo, *, services: Names, destination: Destination | None = None,
+        to_folder: str | None = None, services_existing: str = "add_version",
+        update_version_type: str = "minor", version_filter: str = "latest", source_system: str | None = None,
+        correlation_id: str | None = None, dry_run: bool = False, timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL, on_poll: OnPoll = None,
+    ) -> SparkResponse:  # fmt: skip
+        """Export `services` (folder/service[version] locators) from this client's tenant and import them
+        into `to` (another `Client`, or `Settings`; this client itself works too, with other names),
+        waiting on both jobs within `timeout` seconds in all. Each service goes to `destination` (as `imp`
+        takes it), or into `to_folder` under its own name, or to the same folder/service.
+
+        `.data`: `services` (one row per version: service, source_version(_id), target,
+        target_version(_id), status), and Spark's `export` and `imports` job statuses. With `dry_run`
+        nothing is exported or created: the rows say which version would be taken and what would happen
+        at the target (`would create`, `would replace`, `would add a version`, `would fail: exists`)."""
+        plan = _Migration.of(
+            services, destination, to_folder, services_existing, update_version_type, version_filter,
+            source_system, correlation_id, timeout, poll_interval,
+        )  # fmt: skip
+        target, release = _target_sync(to)
+        try:
+            if dry_run:
+                return plan_reply([self._plan_row(plan, entry, target) for entry in plan.entries])
+            deadline = time.monotonic() + timeout
+            files = self.exp(**plan.export, timeout=timeout, poll_interval=poll_interval, on_poll=on_poll)
+            imports = [
+                target.impex.imp(
+                    file.buffer,
+                    **plan.import_options(),
+                    timeout=_remaining(deadline),
+                    poll_interval=poll_interval,
+                    on_poll=on_poll,
+                )
+                for file in files
+            ]
+            return migration_reply(files[0], imports)
+        finally:
+            release()
+
+    def _plan_row(self, plan: _Migration, entry: UriParams, target: Any) -> dict[str, Any]:
+        versions = _services(self._transport).get_versions(_service_name(entry))
+        return plan.row(entry, versions, target.services.exists(plan.target_of(entry)))
+
 
 class AsyncImpex(AsyncResource):
     @cached_property
@@ -462,3 +749,49 @@ class AsyncImpex(AsyncResource):
             lambda: self.imports.get_status(job_id), impex_job("import", job_id), job_id=job_id,
             timeout=timeout, interval=poll_interval, on_poll=on_poll,
         )  # fmt: skip
+
+    async def migrate(
+        self, to: MigrateTo, *, services: Names, destination: Destination | None = None,
+        to_folder: str | None = None, services_existing: str = "add_version",
+        update_version_type: str = "minor", version_filter: str = "latest", source_system: str | None = None,
+        correlation_id: str | None = None, dry_run: bool = False, timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL, on_poll: OnPoll = None,
+    ) -> SparkResponse:  # fmt: skip
+        """Export `services` (folder/service[version] locators) from this client's tenant and import them
+        into `to` (another `Client`, or `Settings`; this client itself works too, with other names),
+        waiting on both jobs within `timeout` seconds in all. Each service goes to `destination` (as `imp`
+        takes it), or into `to_folder` under its own name, or to the same folder/service.
+
+        `.data`: `services` (one row per version: service, source_version(_id), target,
+        target_version(_id), status), and Spark's `export` and `imports` job statuses. With `dry_run`
+        nothing is exported or created: the rows say which version would be taken and what would happen
+        at the target (`would create`, `would replace`, `would add a version`, `would fail: exists`)."""
+        plan = _Migration.of(
+            services, destination, to_folder, services_existing, update_version_type, version_filter,
+            source_system, correlation_id, timeout, poll_interval,
+        )  # fmt: skip
+        target, release = _target_async(to)
+        try:
+            if dry_run:
+                return plan_reply([await self._plan_row(plan, entry, target) for entry in plan.entries])
+            deadline = time.monotonic() + timeout
+            files = await self.exp(
+                **plan.export, timeout=timeout, poll_interval=poll_interval, on_poll=on_poll
+            )
+            imports = [
+                await target.impex.imp(
+                    file.buffer,
+                    **plan.import_options(),
+                    timeout=_remaining(deadline),
+                    poll_interval=poll_interval,
+                    on_poll=on_poll,
+                )
+                for file in files
+            ]
+            return migration_reply(files[0], imports)
+        finally:
+            await release()
+
+    async def _plan_row(self, plan: _Migration, entry: UriParams, target: Any) -> dict[str, Any]:
+        versions = await _async_services(self._transport).get_versions(_service_name(entry))
+        return plan.row(entry, versions, await target.services.exists(plan.target_of(entry)))

@@ -106,3 +106,23 @@ def sdk(emulator: Any) -> Iterator[Client]:
     """A plain sync client, for a CLI test's setup and for comparing the CLI's output with the SDK's."""
     with Client(emulator.url, api_key=emulator.api_key, environ={}, logger=False) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def prod_session() -> Iterator[Any]:
+    """A second emulator (tenant `prod`, no samples): the other end of a migration or promotion."""
+    with emulator_module.Emulator(tenant="prod") as emu:
+        yield emu
+
+
+@pytest.fixture
+def prod(prod_session: Any) -> Any:
+    prod_session.reset()
+    return prod_session
+
+
+@pytest.fixture
+def prod_sdk(prod: Any) -> Iterator[Client]:
+    """A plain sync client on the `prod` emulator."""
+    with Client(prod.url, api_key=prod.api_key, environ={}, logger=False) as client:
+        yield client
