@@ -4,12 +4,13 @@ _cspark() {
     for ((i = 1; i < COMP_CWORD; i++)); do
         w="${COMP_WORDS[i]}"
         case "$path $w" in
-            " auth"|" auth login"|" auth status"|" auth token"|" auth logout"|" batches"|" batches describe"|" batches create"|" batches info"|" batches status"|" batches push"|" batches pull"|" batches dispose"|" batches cancel"|" batches run"|" config"|" config get"|" emulator"|" emulator start"|" files"|" files download"|" folders"|" folders find"|" folders get"|" folders exists"|" folders create"|" folders update"|" folders delete"|" health"|" health check"|" health ok"|" impex"|" impex export"|" impex export-status"|" impex download-export"|" impex cancel-export"|" impex describe-exports"|" impex import"|" impex import-status"|" impex describe-imports"|" logs"|" logs get"|" logs rehydrate"|" logs download"|" logs download-status"|" profiles"|" profiles list"|" profiles show"|" profiles use"|" profiles rm"|" services"|" services execute"|" services validate"|" services transform"|" services metadata"|" services versions"|" services schema"|" services swagger"|" services search"|" services exists"|" services upload"|" services create"|" services compile"|" services publish"|" services compilation-status"|" services recompile"|" services download"|" services delete"|" wasm"|" wasm download") path="$path $w" ;;
+            " auth"|" auth login"|" auth status"|" auth token"|" auth logout"|" batches"|" batches describe"|" batches create"|" batches info"|" batches status"|" batches push"|" batches pull"|" batches dispose"|" batches cancel"|" batches run"|" config"|" config get"|" emulator"|" emulator start"|" files"|" files download"|" folders"|" folders find"|" folders get"|" folders exists"|" folders create"|" folders update"|" folders delete"|" health"|" health check"|" health ok"|" impex"|" impex export"|" impex export-status"|" impex download-export"|" impex cancel-export"|" impex describe-exports"|" impex import"|" impex import-status"|" impex describe-imports"|" logs"|" logs get"|" logs rehydrate"|" logs download"|" logs download-status"|" profiles"|" profiles list"|" profiles show"|" profiles use"|" profiles rm"|" services"|" services execute"|" services validate"|" services transform"|" services metadata"|" services versions"|" services schema"|" services swagger"|" services search"|" services exists"|" services upload"|" services create"|" services compile"|" services publish"|" services compilation-status"|" services recompile"|" services download"|" services delete"|" services promote"|" services compare"|" wasm"|" wasm download") path="$path $w" ;;
         esac
     done
     case "$prev" in
         --file-filter) COMPREPLY=($(compgen -W "migrate onpremises" -- "$cur")); return ;;
         --if-exists) COMPREPLY=($(compgen -W "abort replace add-version" -- "$cur")); return ;;
+        --if-present) COMPREPLY=($(compgen -W "abort replace add_version" -- "$cur")); return ;;
         --type) COMPREPLY=($(compgen -W "csv json" -- "$cur")); return ;;
         --upgrade) COMPREPLY=($(compgen -W "major minor patch" -- "$cur")); return ;;
         --version-filter) COMPREPLY=($(compgen -W "latest all" -- "$cur")); return ;;
@@ -68,7 +69,7 @@ _cspark() {
         " profiles show") words="-o --output -h --help" ;;
         " profiles use") words="-h --help" ;;
         " profiles rm") words="-y --yes -h --help" ;;
-        " services") words="execute validate transform metadata versions schema swagger search exists upload create compile publish compilation-status recompile download delete -h --help" ;;
+        " services") words="execute validate transform metadata versions schema swagger search exists upload create compile publish compilation-status recompile download delete promote compare -h --help" ;;
         " services execute") words="--inputs --records --chunk-size --concurrency --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id --outputs --output-names --outputs-filter --tables-as-array --subservices --echo-inputs --debug-solve --downloadable --compiler-type --extras --response-format -o --output -h --help" ;;
         " services validate") words="--inputs --validation-type --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id -o --output -h --help" ;;
         " services transform") words="--inputs --using --api-version --version --version-id --transaction-date --active-since --call-purpose --source-system --correlation-id -o --output -h --help" ;;
@@ -86,6 +87,8 @@ _cspark() {
         " services recompile") words="--version-id --upgrade --compiler --release-notes --label --start-date --end-date --tag --wait --no-wait --timeout --poll-interval -o --output -h --help" ;;
         " services download") words="--version-id --file-name --type --out --force -o --output -h --help" ;;
         " services delete") words="-y --yes -o --output -h --help" ;;
+        " services promote") words="--from --to --to-folder --if-present --upgrade --timeout --poll-interval --dry-run --verify --tolerance --ignore --sample -o --output -h --help" ;;
+        " services compare") words="--records --profile-b --tolerance --ignore --out --force --sample --chunk-size --concurrency -o --output -h --help" ;;
         " wasm") words="download -h --help" ;;
         " wasm download") words="--version-id --out --force -o --output -h --help" ;;
     esac

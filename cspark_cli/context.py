@@ -193,6 +193,27 @@ class AppContext:
             self._client = self.make_client(self.connection(), anonymous=anonymous)
         return self._client  # type: ignore[no-any-return]
 
+    def client_for(self, profile: str | None) -> Client:
+        """The client of a profile named by a command's flag (`--from`, `--to`, `--profile-b`), or this
+        run's client when None. A named profile is used as saved: CSPARK_* variables apply to the run's own
+        profile, not to one named on the command line."""
+        if profile is None:
+            return self.client()
+        clients: dict[str, Client] = self.__dict__.setdefault("_named_clients", {})
+        if profile not in clients:
+            config = self.config()
+            if profile not in config.profiles:
+                known = ", ".join(sorted(config.profiles)) or "none yet"
+                raise SetupError(
+                    f"no profile named {profile!r} (known: {known})",
+                    hint=f"`cspark auth login --name {profile}` creates it",
+                )
+            connection = resolve_connection(config.profiles[profile], {})
+            if connection.credentials is not None:
+                self.out.redact(*connection.credentials.secrets())
+            clients[profile] = self.make_client(connection)
+        return clients[profile]
+
     def make_client(self, connection: Connection, *, anonymous: bool = False) -> Client:
         """A client for any connection (`auth login` verifies unsaved credentials with one)."""
         factory = self._client_factory or _core_client

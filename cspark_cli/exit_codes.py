@@ -12,6 +12,7 @@ __all__ = [
     "Cancelled",
     "CliError",
     "ConfirmationRequired",
+    "DifferencesFound",
     "ExitCode",
     "Failure",
     "SetupError",
@@ -31,6 +32,7 @@ class ExitCode(IntEnum):
     REJECTED = 5
     UNAVAILABLE = 6
     JOB_FAILED = 7
+    DIFFERENCES = 8
     INTERRUPTED = 130
 
 
@@ -58,6 +60,13 @@ class ConfirmationRequired(CliError):
     """A destructive command without --yes and without a terminal to ask on (a usage error)."""
 
     exit_code = ExitCode.USAGE
+
+
+class DifferencesFound(CliError):
+    """A check ran and found differences (`services compare`, `services promote --verify`): exit 8, so a
+    pipeline can gate on it."""
+
+    exit_code = ExitCode.DIFFERENCES
 
 
 class SetupError(CliError):

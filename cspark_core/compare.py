@@ -35,6 +35,8 @@ __all__ = [
     "async_compare_services",
     "compare_results",
     "compare_services",
+    "migrated_pairs",
+    "verify_migration",
 ]
 
 DEFAULT_SAMPLE_SIZE = 5
@@ -416,3 +418,44 @@ async def _anext_or_none(iterator: AsyncIterator[Any]) -> Any:
         return await iterator.__anext__()
     except StopAsyncIteration:
         return None
+
+
+# --- checking a migration --------------------------------------------------------------------------------
+
+
+def migrated_pairs(migration: Any) -> list[tuple[dict[str, Any], str, str]]:
+    """Every version a migration moved, from `impex.migrate()`'s reply (or its `.data`): its row, and the
+    source and target locators (`version/<id>` on each side, else `folder/service[version]`)."""
+    data = getattr(migration, "data", migration)
+    rows = data.get("services") if isinstance(data, Mapping) else None
+    pairs = []
+    for row in rows if isinstance(rows, list) else []:
+        source = _version_locator(row.get("source_version_id"), row.get("service"), row.get("source_version"))
+        target = _version_locator(row.get("target_version_id"), row.get("target"), row.get("target_version"))
+        pairs.append((dict(row), source, target))
+    if not pairs:
+        raise SparkSdkError("the migration reply lists no migrated versions", cause=data)
+    return pairs
+
+
+def _version_locator(version_id: Any, service: Any, version: Any) -> str:
+    if version_id:
+        return f"version/{version_id}"
+    return f"{service}[{version}]" if version else str(service)
+
+
+def verify_migration(
+    client: Client, to: Client, migration: Any, records: Sequence[Mapping[str, Any]], *,
+    tolerance: Tolerance | None = None, ignore: Iterable[str] = (), sample_size: int = DEFAULT_SAMPLE_SIZE,
+    chunk_size: int = 100, concurrency: int = 4, **execute_options: Any,
+) -> list[tuple[dict[str, Any], CompareReport]]:  # fmt: skip
+    """Run `records` through every version a migration moved, on the source (`client`) and on the target
+    (`to`), and compare: one `(row, report)` per version, `row` being the migration's row for it."""
+    reports = []
+    for row, source, target in migrated_pairs(migration):
+        report = compare_services(
+            client, source, target, records, client_b=to, tolerance=tolerance, ignore=ignore,
+            sample_size=sample_size, chunk_size=chunk_size, concurrency=concurrency, **execute_options,
+        )  # fmt: skip
+        reports.append((row, report))
+    return reports

@@ -826,3 +826,9 @@ def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False, _output
     cli.confirm_or_require_yes(yes, f"Delete service {locator!r} and all its versions?")
     res = cli.client().services.delete(locator)
     _done(cli.out, res.data, f"Deleted service {locator!r}")
+
+
+# -- promote, compare: their own module (cspark_cli/commands/promote.py) ----------
+from .promote import register  # noqa: E402
+
+register(app)

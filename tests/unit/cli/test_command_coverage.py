@@ -38,6 +38,7 @@ RENAMED: dict[str, str] = {
 # SDK path -> why no command
 NOT_COMMANDS: dict[str, str] = {
     "batches.of": "a factory: the pipeline it returns has the commands (batches info/status/push/...)",
+    "impex.migrate": "its command is `services promote` (between profiles), in another group than impex",
 }
 
 

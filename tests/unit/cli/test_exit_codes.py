@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cspark_cli.exit_codes import CliError, ExitCode, SetupError, describe, exit_code_for
+from cspark_cli.exit_codes import CliError, DifferencesFound, ExitCode, SetupError, describe, exit_code_for
 from cspark_core import (
     BadRequestError,
     ConflictError,
@@ -23,7 +23,7 @@ from cspark_core import (
 
 
 def test_the_numbers_are_the_documented_ones() -> None:
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 5, 6, 7, 130]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]
 
 
 @pytest.mark.parametrize(
@@ -43,6 +43,7 @@ def test_the_numbers_are_the_documented_ones() -> None:
         (RateLimitError("slow down"), ExitCode.UNAVAILABLE),
         (JobFailedError("compile failed", status=200), ExitCode.JOB_FAILED),
         (JobTimeoutError("still running"), ExitCode.JOB_FAILED),
+        (DifferencesFound("A and B differ"), ExitCode.DIFFERENCES),
         (KeyboardInterrupt(), ExitCode.INTERRUPTED),
         (ValueError("bug"), ExitCode.UNEXPECTED),
         (CliError("odd"), ExitCode.UNEXPECTED),
