@@ -33,7 +33,7 @@ _cspark() {
         " batches pull") words="--max --out --force -o --output -h --help" ;;
         " batches dispose") words="-o --output -h --help" ;;
         " batches cancel") words="-y --yes -o --output -h --help" ;;
-        " batches run") words="--file --out --format --force --chunk-size --parameters --summary --timeout --poll-interval --active-since --subservice --selected-output --call-purpose --source-system --correlation-id --unique-record-key --min-runners --max-runners --accuracy -o --output -h --help" ;;
+        " batches run") words="--file --out --format --force --resume --chunk-size --max-in-flight --parameters --summary --timeout --poll-interval --active-since --subservice --selected-output --call-purpose --source-system --correlation-id --unique-record-key --min-runners --max-runners --accuracy -o --output -h --help" ;;
         " config") words="get -h --help" ;;
         " config get") words="-o --output -h --help" ;;
         " emulator") words="start -h --help" ;;

@@ -15,6 +15,8 @@ __all__ = [
     "DifferencesFound",
     "ExitCode",
     "Failure",
+    "Incomplete",
+    "Interrupted",
     "SetupError",
     "describe",
     "exit_code_for",
@@ -54,6 +56,18 @@ class Cancelled(CliError):
 
     def __init__(self, message: str = "cancelled: nothing was changed") -> None:
         super().__init__(message)
+
+
+class Interrupted(CliError):
+    """Ctrl-C or SIGTERM stopped a long run; the message says how to go on."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+class Incomplete(CliError):
+    """A long run ended without every record's result in its output."""
+
+    exit_code = ExitCode.JOB_FAILED
 
 
 class ConfirmationRequired(CliError):

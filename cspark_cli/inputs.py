@@ -16,13 +16,20 @@ import json
 import math
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
 import typer
 
-__all__ = ["RecordFormat", "infer_value", "parse_inputs", "parse_json_option", "read_records"]
+__all__ = [
+    "RecordFormat",
+    "infer_value",
+    "iter_records",
+    "parse_inputs",
+    "parse_json_option",
+    "read_records",
+]
 
 RecordFormat = Literal["jsonl", "json", "csv"]
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
@@ -124,17 +131,78 @@ def parse_inputs(
 def read_records(
     source: str, *, flag: str = "--file", format: RecordFormat | None = None, stdin: IO[str] | None = None
 ) -> list[dict[str, Any]]:
-    """Read records (JSON objects) from a file or `-`; the format comes from the extension unless given."""
+    """Every record of a file or `-`, as a list (for commands that need them all at once)."""
+    return list(iter_records(source, flag=flag, format=format, stdin=stdin))
+
+
+def iter_records(
+    source: str, *, flag: str = "--file", format: RecordFormat | None = None, stdin: IO[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Records (JSON objects) from a file or `-`, one at a time: the file is read as the records are
+    consumed, never whole. The format comes from the extension unless given; stdin is sniffed."""
     if source == "-":
-        text = (stdin or sys.stdin).read()
-        fmt = format or _sniff(text)
-        origin = "stdin"
-    else:
-        fmt = format or _format_of(source, flag)
-        text = _read_text(source, flag)
-        origin = repr(source)
-    readers = {"jsonl": _read_jsonl, "json": _read_json_array, "csv": _read_csv}
-    return readers[fmt](text, flag, origin)
+        stream = stdin or sys.stdin
+        head = _peek(stream)
+        fmt = format or _sniff(head)
+        yield from _READERS[fmt](_chained(head, stream), flag, "stdin")
+        return
+    fmt = format or _format_of(source, flag)
+    try:
+        handle = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise _bad(flag, f"cannot read {source!r}: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            yield from _READERS[fmt](handle, flag, repr(source))
+        except UnicodeDecodeError:
+            raise _bad(flag, f"{source!r} is not UTF-8 text") from None
+        except OSError as exc:
+            raise _bad(flag, f"cannot read {source!r}: {exc.strerror or exc}") from None
+
+
+def _peek(stream: IO[str]) -> str:
+    """Enough of stdin to tell its format: up to the first non-blank character."""
+    head = ""
+    while True:
+        piece = stream.read(1)
+        head += piece
+        if not piece or not piece.isspace():
+            return head.lstrip("\ufeff")
+
+
+def _chained(head: str, stream: IO[str]) -> IO[str]:
+    """`head` (already read) followed by the rest of `stream`, as one text stream."""
+    return _Chained(head, stream)
+
+
+class _Chained(io.TextIOBase):
+    def __init__(self, head: str, rest: IO[str]) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        if size is None or size < 0:
+            text, self._head = self._head + self._rest.read(), ""
+            return text
+        if self._head:
+            text, self._head = self._head[:size], self._head[size:]
+            return text
+        return self._rest.read(size)
+
+    def readline(self, size: int | None = -1) -> str:
+        if self._head:
+            if "\n" in self._head:
+                line, _, self._head = self._head.partition("\n")
+                return line + "\n"
+            line, self._head = self._head, ""
+            return line + self._rest.readline()
+        return self._rest.readline()
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.readline():
+            yield line
 
 
 def _format_of(path: str, flag: str) -> RecordFormat:
@@ -151,40 +219,90 @@ def _sniff(text: str) -> RecordFormat:
     return "jsonl" if start == "{" else "csv"
 
 
-def _read_jsonl(text: str, flag: str, origin: str) -> list[dict[str, Any]]:
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+def _read_jsonl(stream: IO[str], flag: str, origin: str) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(stream, start=1):
         if line.strip():
             where = f"line {number} of {origin}"
-            records.append(_object(_load_json(line, flag, where), flag, where))
-    return records
+            yield _object(_load_json(line, flag, where), flag, where)
 
 
-def _read_json_array(text: str, flag: str, origin: str) -> list[dict[str, Any]]:
-    data = _load_json(text, flag, origin)
-    if isinstance(data, dict):
-        return [data]
-    if not isinstance(data, list):
-        raise _bad(flag, f"{origin} must hold a JSON array of objects, got {type(data).__name__}")
-    return [_object(item, flag, f"record {i} of {origin}") for i, item in enumerate(data, start=1)]
+def _read_json_array(stream: IO[str], flag: str, origin: str) -> Iterator[dict[str, Any]]:
+    """A JSON array of objects, decoded one element at a time (a single object is one record)."""
+    decoder = json.JSONDecoder()
+    buffer, position, eof, count, opened = "", 0, False, 0, False
+
+    def more() -> bool:
+        nonlocal buffer, position, eof
+        piece = stream.read(_BLOCK)
+        buffer, position = buffer[position:] + piece, 0
+        eof = not piece
+        return bool(piece)
+
+    def skip_blanks() -> None:
+        nonlocal position
+        while True:
+            while position < len(buffer) and buffer[position].isspace():
+                position += 1
+            if position < len(buffer) or not more():
+                return
+
+    skip_blanks()
+    if buffer[position : position + 1] != "[":  # not an array: the whole text is one value
+        whole = buffer[position:] + stream.read()
+        data = _load_json(whole, flag, origin)
+        if not isinstance(data, dict):
+            raise _bad(flag, f"{origin} must hold a JSON array of objects, got {type(data).__name__}")
+        yield data
+        return
+    position += 1
+    while True:
+        skip_blanks()
+        head = buffer[position : position + 1]
+        if head == "]":
+            position += 1
+            skip_blanks()
+            if position < len(buffer):
+                raise _bad(flag, f"{origin} is not valid JSON: extra data after the array")
+            return
+        if opened:
+            if head != ",":
+                raise _bad(flag, f"{origin} is not valid JSON: expected ',' or ']' after record {count}")
+            position += 1
+            skip_blanks()
+        if position >= len(buffer):
+            raise _bad(flag, f"{origin} is not valid JSON: the array is not closed")
+        while True:
+            try:
+                value, end = decoder.raw_decode(buffer, position)
+                if end == len(buffer) and not eof and isinstance(value, int | float):
+                    raise ValueError("a number may go on")  # read more before trusting it
+                break
+            except ValueError as exc:
+                if eof or not more():
+                    message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+                    raise _bad(flag, f"{origin} is not valid JSON: {message} in record {count + 1}") from None
+        position, count, opened = end, count + 1, True
+        yield _object(value, flag, f"record {count} of {origin}")
 
 
-def _read_csv(text: str, flag: str, origin: str) -> list[dict[str, Any]]:
-    reader = csv.reader(io.StringIO(text))
+def _read_csv(stream: IO[str], flag: str, origin: str) -> Iterator[dict[str, Any]]:
+    reader = csv.reader(stream)
     try:
         header = next(reader, None)
         if header is None:
-            return []
+            return
         if any(not name for name in header) or len(set(header)) != len(header):
             raise _bad(flag, f"the header row of {origin} has a blank or repeated column name")
-        records = []
         for row in reader:
             if not row:
                 continue
             if len(row) != len(header):
                 line = reader.line_num
                 raise _bad(flag, f"line {line} of {origin} has {len(row)} values for {len(header)} columns")
-            records.append({name: infer_value(value) for name, value in zip(header, row, strict=True)})
-        return records
+            yield {name: infer_value(value) for name, value in zip(header, row, strict=True)}
     except csv.Error as exc:
         raise _bad(flag, f"{origin} is not valid CSV: {exc}") from None
+
+
+_BLOCK = 64 * 1024
+_READERS = {"jsonl": _read_jsonl, "json": _read_json_array, "csv": _read_csv}

@@ -33,6 +33,7 @@ __all__ = [
     "Authorization",
     "BadRequestError",
     "BaseUrl",
+    "BulkStats",
     "Client",
     "Config",
     "ConflictError",
@@ -40,10 +41,13 @@ __all__ = [
     "InternalServerError",
     "JobFailedError",
     "JobTimeoutError",
+    "Journal",
+    "JournalError",
     "LoggerOptions",
     "NotFoundError",
     "OAuth",
     "RateLimitError",
+    "RecordResult",
     "ServiceUnavailableError",
     "Settings",
     "SettingsError",
@@ -58,3 +62,14 @@ __all__ = [
     "UriParams",
     "__version__",
 ]
+
+# The bulk engine (asyncio, threads) and the journal (sqlite3) load on first use, not with every command.
+_LAZY = {"BulkStats": "bulk", "RecordResult": "bulk", "Journal": "journal", "JournalError": "journal"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

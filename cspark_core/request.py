@@ -60,6 +60,9 @@ class ApiRequest:
     content: bytes | None = None
     headers: Mapping[str, str] | None = None
     auth: bool = True  # False: never send credentials (health check, token endpoint)
+    # False: one attempt only, never resent by the transport; the caller decides what to do after a failure
+    # (a batch pull takes results off Spark's output buffer, so a resent pull could lose them).
+    resend: bool = True
 
     def __repr__(self) -> str:
         # No bodies, forms or headers (a token request's form holds the client secret) and no download token

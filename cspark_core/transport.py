@@ -299,10 +299,12 @@ class _Base:
         attempt: int,
         oauth: bool,
         refreshed: bool,
+        req: ApiRequest,
     ) -> Step:
         s = self.settings
+        retries = s.max_retries if req.resend else 0
         return decide(
-            status, attempt=attempt, max_retries=s.max_retries, interval=s.retry_interval,
+            status, attempt=attempt, max_retries=retries, interval=s.retry_interval,
             headers=headers, oauth=oauth, refreshed=refreshed,
         )  # fmt: skip
 
@@ -395,9 +397,8 @@ class SyncTransport(_Base):
                 resp = self.http.send(request, stream=stream)
             except httpx.HTTPError as exc:
                 self._log_attempt(req, url, type(exc).__name__, started, rid)
-                step = (
-                    self._step(None, None, attempt, oauth, refreshed) if may_resend(exc, req.method) else FAIL
-                )
+                resend = may_resend(exc, req.method)
+                step = self._step(None, None, attempt, oauth, refreshed, req) if resend else FAIL
                 if step.kind == "fail":
                     raise unreachable(exc, req.method, url, rid, self.settings.timeout) from None
                 self._log_retry(req, url, type(exc).__name__, step, attempt)
@@ -405,7 +406,7 @@ class SyncTransport(_Base):
                 attempt += 1
                 continue
             self._log_attempt(req, url, resp.status_code, started, rid)
-            step = self._step(resp.status_code, resp.headers, attempt, oauth, refreshed)
+            step = self._step(resp.status_code, resp.headers, attempt, oauth, refreshed, req)
             if step.kind == "done":
                 return resp, url, rid
             resp.close()
@@ -487,9 +488,8 @@ class AsyncTransport(_Base):
                 resp = await self.http.send(request, stream=stream)
             except httpx.HTTPError as exc:
                 self._log_attempt(req, url, type(exc).__name__, started, rid)
-                step = (
-                    self._step(None, None, attempt, oauth, refreshed) if may_resend(exc, req.method) else FAIL
-                )
+                resend = may_resend(exc, req.method)
+                step = self._step(None, None, attempt, oauth, refreshed, req) if resend else FAIL
                 if step.kind == "fail":
                     raise unreachable(exc, req.method, url, rid, self.settings.timeout) from None
                 self._log_retry(req, url, type(exc).__name__, step, attempt)
@@ -497,7 +497,7 @@ class AsyncTransport(_Base):
                 attempt += 1
                 continue
             self._log_attempt(req, url, resp.status_code, started, rid)
-            step = self._step(resp.status_code, resp.headers, attempt, oauth, refreshed)
+            step = self._step(resp.status_code, resp.headers, attempt, oauth, refreshed, req)
             if step.kind == "done":
                 return resp, url, rid
             await resp.aclose()

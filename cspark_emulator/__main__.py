@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .jobs import SPEEDS
 from .server import Options, banner, bind, build_runtime, make_server, origin_of
+from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -26,6 +27,18 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--samples", action="store_true", help="publish the bundled sample workbooks")
     parser.add_argument("--token-ttl", type=float, default=3600.0, help="bearer token lifetime in seconds")
     parser.add_argument("--speed", choices=SPEEDS, default="instant", help="job speed (default: instant)")
+    parser.add_argument(
+        "--max-call-logs",
+        type=_positive,
+        default=MAX_CALL_LOGS,
+        help=f"calls kept in the call history, newest first (default {MAX_CALL_LOGS})",
+    )
+    parser.add_argument(
+        "--max-call-log-records",
+        type=_positive,
+        default=MAX_CALL_LOG_RECORDS,
+        help=f"records kept in the call history across all calls (default {MAX_CALL_LOG_RECORDS})",
+    )
     parser.add_argument("--api-key", default=env.get("CSPARK_EMULATOR_API_KEY"))
     parser.add_argument("--client-id", default=env.get("CSPARK_EMULATOR_CLIENT_ID"))
     parser.add_argument("--client-secret", default=env.get("CSPARK_EMULATOR_CLIENT_SECRET"))
@@ -44,7 +57,19 @@ def parse_args(argv: list[str] | None = None) -> Options:
         client_id=args.client_id,
         client_secret=args.client_secret,
         speed=args.speed,
+        max_call_logs=args.max_call_logs,
+        max_call_log_records=args.max_call_log_records,
     )
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from exc
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:

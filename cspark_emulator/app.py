@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from .batches import Batches
+from .faults import Fault, Faults
 from .files import Files
 from .jobs import INSTANT
 from .models import ApiError, bad_request, iso_ms
@@ -36,7 +37,6 @@ from .state import State
 
 Handler = Callable[["Ctx"], Awaitable[Response]]
 PARAM = re.compile(r"\{(\w+)(:path)?\}")
-FAULT_KINDS = ("429", "500", "503", "stall", "drop")
 
 
 @dataclass(frozen=True)
@@ -69,41 +69,6 @@ class Route:
     @property
     def name(self) -> str:
         return f"{self.method} {self.pattern}"
-
-
-@dataclass
-class Fault:
-    kind: str
-    count: int
-    path: str | None = None
-    seconds: float = 5.0
-    retry_after: float | None = None
-
-
-class Faults:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-        self.injected = 0
-
-    def add(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def take(self, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.path is None or fault.path in path:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self._faults.remove(fault)
-                    self.injected += 1
-                    return fault
-        return None
 
 
 @dataclass
@@ -334,18 +299,22 @@ class EmulatorApp:
         if scope["type"] != "http":
             return
         path: str = scope.get("path", "")
+        fault: Fault | None = None
         if not path.startswith("/_emulator"):
-            fault = self.rt.faults.take(path)
+            fault = self.rt.faults.take(scope.get("method", ""), path)
             if fault is not None:
                 if fault.kind == "drop":
                     await _drop(send)
                     return
                 if fault.kind == "stall":
                     await asyncio.sleep(fault.seconds)
-                else:
+                elif fault.kind != "lose":
                     await _fault_reply(fault, scope)(scope, receive, send)
                     return
         response = await self.dispatch(Request(scope, receive))
+        if fault is not None and fault.kind == "lose":  # the work is done; the reply is lost
+            await _drop(send)
+            return
         await response(scope, receive, send)
 
     async def dispatch(self, request: Request) -> Response:

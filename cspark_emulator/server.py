@@ -14,10 +14,11 @@ import uvicorn
 
 from .app import Runtime, build_app
 from .batches import Batches
+from .faults import fault_from
 from .files import Files
 from .jobs import INSTANT
 from .security import Credentials, TokenIssuer
-from .state import State
+from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS, State
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,19 @@ class Options:
     client_id: str | None = None
     client_secret: str | None = None
     speed: str = INSTANT
+    max_call_logs: int = MAX_CALL_LOGS
+    max_call_log_records: int = MAX_CALL_LOG_RECORDS
 
 
 def build_runtime(options: Options, origin: str) -> Runtime:
     credentials = Credentials.generate(options.api_key, options.client_id, options.client_secret)
     issuer = f"{origin}/auth/realms/{options.tenant}"
-    state = State(Files(), options.data)
+    state = State(
+        Files(),
+        options.data,
+        max_call_logs=options.max_call_logs,
+        max_call_log_records=options.max_call_log_records,
+    )
     batches = Batches(state)
     rt = Runtime(
         tenant=options.tenant,
@@ -160,6 +168,46 @@ class Emulator:
     def reset(self) -> None:
         """Clear all state, faults and job speed, then re-publish the start seed."""
         self._runtime().reset()
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        count: int | None = None,
+        every: int | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
+        path: str | None = None,
+        method: str | None = None,
+        seconds: float | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Add a fault, as ``POST /_emulator/faults`` does (same rules; ``ValueError`` when one is broken).
+
+        >>> emu.inject("lose", path="/chunkresults", method="GET", every=3)
+        """
+        body = {
+            "kind": kind,
+            "count": count,
+            "every": every,
+            "probability": probability,
+            "seed": seed,
+            "path": path,
+            "method": method,
+            "seconds": seconds,
+            "retry_after": retry_after,
+        }
+        self._runtime().faults.add(fault_from(body))
+
+    def clear_faults(self) -> None:
+        """Remove every fault (``DELETE /_emulator/faults``); the injected count stays until reset."""
+        self._runtime().faults.clear()
+
+    def stats(self) -> dict[str, Any]:
+        """What ``GET /_emulator/stats`` answers."""
+        from .routes.admin import stats_of
+
+        return stats_of(self._runtime())
 
     def _runtime(self) -> Runtime:
         if self.rt is None:

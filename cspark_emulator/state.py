@@ -10,7 +10,8 @@ import hashlib
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from .models import (
 from .store import Store
 
 SAMPLES = Path(__file__).parent / "samples"
+MAX_CALL_LOGS = 10_000
+MAX_CALL_LOG_RECORDS = 100_000
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 DEFAULT_CATEGORIES = (
     ("Medical", "medical.svg"),
@@ -114,6 +117,50 @@ class Execution:
     timestamp: str
 
 
+class CallLogs:
+    """The call history: a ring of the most recent calls, so memory stays flat however many records run.
+
+    At most ``max_calls`` calls and ``max_records`` records (a v4 call holds one per record) are kept; the
+    oldest calls fall off first. A call that fell off is unknown, like one that never ran. Not thread-safe:
+    the State lock guards it.
+    """
+
+    def __init__(self, max_calls: int = MAX_CALL_LOGS, max_records: int = MAX_CALL_LOG_RECORDS) -> None:
+        if max_calls < 1 or max_records < 1:
+            raise ValueError("the call log must hold at least one call and one record")
+        self.max_calls = max_calls
+        self.max_records = max_records
+        self.records = 0
+        self._logs: OrderedDict[str, CallLog] = OrderedDict()
+
+    def add(self, log: CallLog) -> list[str]:
+        """Keep ``log``; the ids of the calls that fell off to make room."""
+        old = self._logs.pop(log.call_id, None)
+        if old is not None:
+            self.records -= len(old.inputs)
+        self._logs[log.call_id] = log
+        self.records += len(log.inputs)
+        dropped = []
+        while len(self._logs) > 1 and (len(self._logs) > self.max_calls or self.records > self.max_records):
+            call_id, gone = self._logs.popitem(last=False)
+            self.records -= len(gone.inputs)
+            dropped.append(call_id)
+        return dropped
+
+    def get(self, call_id: str) -> CallLog | None:
+        return self._logs.get(call_id)
+
+    def values(self) -> Iterator[CallLog]:
+        return iter(self._logs.values())
+
+    def clear(self) -> None:
+        self._logs.clear()
+        self.records = 0
+
+    def __len__(self) -> int:
+        return len(self._logs)
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a call points: any combination of the locator forms of §1.4."""
@@ -128,7 +175,14 @@ class Target:
 
 
 class State:
-    def __init__(self, files: Files, data_dir: Path | None = None, user: str = "emulator@local") -> None:
+    def __init__(
+        self,
+        files: Files,
+        data_dir: Path | None = None,
+        user: str = "emulator@local",
+        max_call_logs: int = MAX_CALL_LOGS,
+        max_call_log_records: int = MAX_CALL_LOG_RECORDS,
+    ) -> None:
         self.lock = threading.RLock()
         self.files = files
         self.jobs = Jobs()
@@ -138,7 +192,7 @@ class State:
         self.services: dict[str, Service] = {}
         self.documents: dict[str, bytes] = {}
         self.uploads: dict[str, Upload] = {}
-        self.logs: dict[str, CallLog] = {}
+        self.logs = CallLogs(max_call_logs, max_call_log_records)
         self.categories: dict[str, dict[str, str]] = {}
         self.transforms: dict[tuple[str, str], dict[str, Any]] = {}
         self._models: dict[str, Any] = {}
@@ -176,9 +230,9 @@ class State:
         for row in self.store.load("service"):
             service = Service.from_dict(row)
             self.services[service.id] = service
-        for row in self.store.load("log"):
-            log = CallLog.from_dict(row)
-            self.logs[log.call_id] = log
+        for row in self.store.load("log"):  # oldest first: a smaller cap than last time keeps the newest
+            for call_id in self.logs.add(CallLog.from_dict(row)):
+                self.store.delete("log", call_id)
         for row in self.store.load("category"):
             self.categories[row["key"]] = row
         for row in self.store.load("transform"):
@@ -598,8 +652,10 @@ class State:
             total_time_ms=total_ms,
         )
         with self.lock:
-            self.logs[log.call_id] = log
+            dropped = self.logs.add(log)
             self._save("log", log.call_id, log.to_dict())
+            for call_id in dropped:  # the store keeps what memory keeps
+                self._drop("log", call_id)
 
     def validate(
         self, target: Target, inputs: Mapping[str, Any], kind: str, public: bool = False

@@ -1,33 +1,38 @@
 """`cspark batches`: asynchronous batch pipelines (spark-api.md §8).
 
 `describe`, `create`, `info`, `status`, `push`, `pull`, `dispose` and `cancel` are one SDK call each, on one
-pipeline. `run` makes the whole trip for a file of records: create a pipeline, push the records in chunks,
-close it, pull the results as they come, write them in input order to `--out` (a temporary file renamed
-at the end, so never a partial file), and cancel the pipeline if anything goes wrong.
+pipeline. `run` makes the whole trip for a file of records over the SDK's `batches.run` (which survives
+faults and resumes from a journal): it streams the file in, writes the results in input order to
+`OUT.partial` as they come (renamed over `--out` at the end, so never a partial `--out`), keeps the journal
+in `OUT.journal` until the run is done, and decides the exit code from `--accuracy`.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import json
+import itertools
+import os
+import shlex
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..context import AppContext
-from ..inputs import parse_inputs, parse_json_option, read_records
+from ..exit_codes import Interrupted
+from ..inputs import iter_records, parse_inputs, parse_json_option, read_records
 from ..options import LocatorArg, OutputOpt, RecordsFileOpt, YesOpt, check_iso, check_locator
 from ..output import Column, Progress, cell
+from ..results import ResultFormat, ResultsFile, ResultWriter, partial_path
 
 if TYPE_CHECKING:
-    from cspark_core.resources.batches import Pipeline
-    from cspark_core.response import SparkResponse
+    from cspark_core.bulk import BatchRun, BulkStats
 
 app = typer.Typer(
     help="Run records through a service asynchronously, in batch pipelines (`run` does it all at once).",
@@ -35,9 +40,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-ResultFormat = Literal["csv", "jsonl"]
 RESULT_FORMATS: dict[str, ResultFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-FAILED_STATES = ("failed", "cancelled", "closed_by_timeout", "completed_by_timeout")
 
 # -- shared arguments and options ----------
 BatchIdArg = Annotated[str, typer.Argument(metavar="ID", help="The batch (pipeline) id.", show_default=False)]
@@ -243,40 +246,6 @@ def output_names(rows: Sequence[Mapping[str, Any] | None]) -> list[str]:
     return list(names)
 
 
-def failed(row: Mapping[str, Any] | None) -> bool:
-    return row is None or bool(row.get("errors"))
-
-
-def _flat(row: Mapping[str, Any] | None, names: Sequence[str], lead: Sequence[str]) -> dict[str, Any]:
-    row = row or {"errors": [{"message": "no result: the record's chunk failed"}]}
-    outputs = row.get("outputs") if isinstance(row.get("outputs"), Mapping) else {}
-    flat = {key: row.get(key) for key in lead}
-    flat.update({name: outputs.get(name) for name in names})
-    flat.update({"errors": row.get("errors"), "warnings": row.get("warnings")})
-    return flat
-
-
-def write_results(
-    stream: IO[str], rows: Sequence[Mapping[str, Any] | None], fmt: ResultFormat, lead: Sequence[str] = ()
-) -> None:
-    """Rows in the order given. CSV: the `lead` columns, one column per output, then errors and warnings
-    (nested values as JSON). JSONL: one object per line with `outputs`, `errors`, `warnings` (and `lead`)."""
-    if fmt == "jsonl":
-        for row in rows:
-            record = row or {"errors": [{"message": "no result: the record's chunk failed"}]}
-            line = {key: record.get(key) for key in (*lead, "outputs", "errors", "warnings")}
-            stream.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-        return
-    names = output_names(rows)
-    header = [*lead, *names, "errors", "warnings"]
-    if len(set(header)) != len(header):
-        header = [*lead, *(f"outputs.{n}" for n in names), "errors", "warnings"]
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(cell(value) for value in _flat(row, names, lead).values())
-
-
 @contextmanager
 def atomic_text(path: Path) -> Iterator[IO[str]]:
     """A text file written beside `path` and renamed over it only when the block succeeds (the SDK's
@@ -290,145 +259,112 @@ def atomic_text(path: Path) -> Iterator[IO[str]]:
         stream.detach()  # the writer closes (and fsyncs) the file itself
 
 
-# -- the `run` loop ----------
-@dataclass
-class BatchRun:
-    """Drives one pipeline from records to results (push, close, pull until every record is back).
+# -- the `run` command's plan and report ----------
+CHECKPOINT_SECONDS = 1.0  # how often `run` makes its results file durable and tells the journal
 
-    The clock and sleep are injectable; `on_progress` hears the number of records back after each pull."""
 
-    pipeline: Pipeline
-    chunks: list[dict[str, Any]]
-    timeout: float
-    interval: float
-    pull_max: int = 100
-    on_progress: Callable[[int], None] = lambda done: None
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
-    results: Any = field(init=False)
-    finished: bool = field(init=False, default=False)  # Spark says the batch is over
+def journal_path(out: Path) -> Path:
+    return out.with_name(out.name + ".journal")
 
-    def __post_init__(self) -> None:
-        from cspark_core.resources.batches import ResultRows
 
-        self.results = ResultRows(self.chunks)
+def fingerprint(file: str) -> dict[str, Any]:
+    """What identifies the input of a resumable run: its name, size and a hash of its bytes."""
+    import hashlib
 
-    @property
-    def done(self) -> bool:
-        return self.finished or self.results.complete
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {"input": os.path.abspath(file), "input_sha256": digest.hexdigest()}
 
-    def execute(self) -> list[dict[str, Any] | None]:
-        """Every record's result in input order (None: its chunk failed within the allowed error rate).
-        On a failed batch, a timeout or an interruption the pipeline is cancelled and the error raised."""
-        deadline = self.clock() + self.timeout
-        try:
-            for chunk in self.chunks:
-                reply = self.pipeline.push(data=[chunk], if_chunk_id_duplicated="throw")
-                self._collect(reply)
-            self.pipeline.dispose()
-            while not self.done:
-                if self._collect(None) == 0 and not self.done:
-                    self._wait(deadline)
-        except BaseException:
-            with suppress(Exception):
-                self.pipeline.cancel()
-            raise
-        return self.results.rows()  # type: ignore[no-any-return]
 
-    def _collect(self, reply: SparkResponse | None) -> int:
-        """Pull while results are ready (after a push, only if its reply says some are); check the status."""
-        from cspark_core.resources.batches import records_available
+def count_lines(file: str, fmt: str) -> int | None:
+    """About how many records a .csv or .jsonl file holds (for the progress bar only)."""
+    if file == "-" or fmt not in ("csv", "jsonl") or Path(file).suffix.lower() not in (".csv", ".jsonl"):
+        return None
+    with open(file, "rb") as handle:
+        lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    return max(lines - (1 if fmt == "csv" else 0), 0)
 
-        got = 0
-        while reply is None or records_available(reply) > 0:
-            reply = self.pipeline.pull(self.pull_max)
-            count = self.results.add(reply)
-            got += count
-            self.on_progress(self.results.received)
-            if count == 0 or self.results.complete:
-                break
-        self._check(reply)
-        return got
 
-    def _check(self, reply: SparkResponse) -> None:
-        from cspark_core import JobFailedError
-
-        status = _status(reply)
-        state = status.get("batch_status")
-        if state in FAILED_STATES:
-            failures = status.get("records_failed")
-            detail = f" ({failures} records failed)" if failures else ""
-            raise JobFailedError(
-                f"batch {self.pipeline.id} ended {state}{detail}", job_id=self.pipeline.id, last_status=state
+def prepare_out(out: Path, force: bool, resume: bool) -> None:
+    """Check `--out` against what an earlier run left (before any request): `--resume` needs its journal;
+    a fresh run refuses an unfinished run's journal unless `--force` (which starts over)."""
+    journal = journal_path(out)
+    if resume:
+        if not journal.exists():
+            message = f"there is no unfinished run of {str(out)!r} to resume"
+            raise typer.BadParameter(message, param_hint="'--resume'")
+        return
+    if journal.exists():
+        if not force:
+            raise typer.BadParameter(
+                f"an unfinished run of {str(out)!r} left {journal.name}: pass --resume to go on with it, "
+                "or --force to start over",
+                param_hint="'--out'",
             )
-        if state == "completed":  # results still missing belong to chunks that failed within the allowed rate
-            self.finished = True
-
-    def _wait(self, deadline: float) -> None:
-        from cspark_core import JobTimeoutError
-
-        if self.clock() + self.interval > deadline:
-            done, total = self.results.received, len(self.results.rows())
-            raise JobTimeoutError(
-                f"batch {self.pipeline.id} did not finish within {self.timeout:g} s "
-                f"({done} of {total} records back)",
-                job_id=self.pipeline.id,
-                last_status=f"{done}/{total}",
-            )
-        self.sleep(self.interval)
+        for stale in (journal, Path(f"{journal}-wal"), Path(f"{journal}-shm"), partial_path(out)):
+            stale.unlink(missing_ok=True)
+    writable_target(str(out), force)
 
 
-def _status(reply: SparkResponse) -> Mapping[str, Any]:
-    data = reply.data if isinstance(reply.data, Mapping) else {}
-    inner = data.get("status")
-    return inner if isinstance(inner, Mapping) else data
+def resume_command() -> str:
+    """The command line that goes on with an interrupted run."""
+    args = sys.argv[1:] if Path(sys.argv[0]).name.startswith("cspark") else None
+    if args is None:
+        return "the same command with --resume"
+    return shlex.join(["cspark", *args, *([] if "--resume" in args else ["--resume"])])
 
 
 @dataclass(frozen=True)
 class RunSummary:
     batch_id: str
     records: int
+    ok: int
     failed: int
+    missing: int
+    retried: int
+    repushed: int
     seconds: float
     out: str
 
     def line(self) -> str:
-        return f"{self.records} records, {self.failed} failed, {self.seconds:.1f} s -> {self.out}"
+        lost = f" ({self.missing} without a result)" if self.missing else ""
+        failed = self.failed + self.missing
+        return (
+            f"batch {self.batch_id}: {self.records} records, {self.ok} ok, {failed} failed"
+            f"{lost}; {self.retried} calls retried, {self.repushed} chunks re-pushed; "
+            f"{self.seconds:.1f} s -> {self.out}"
+        )
 
 
-def run_batch(
-    cli: AppContext, locator: Any, records: list[dict[str, Any]], create: dict[str, Any], plan: RunPlan
-) -> RunSummary:
-    """Create, push, wait, pull, write `plan.out` in input order, and report progress on stderr."""
-    from cspark_core.resources.batches import batch_id_of, create_chunks
-
-    started = time.monotonic()
-    chunks = create_chunks(records, plan.chunk_size, parameters=plan.parameters, summary=plan.summary)
-    client = cli.client()
-    batch_id = batch_id_of(client.batches.create(locator, **create))
-    with cli.out.progress(len(records), f"batch {batch_id}") as bar:
-        rows = BatchRun(
-            client.batches.of(batch_id), chunks, plan.timeout, plan.interval, on_progress=_updater(bar)
-        ).execute()
-    with atomic_text(plan.out) as stream:
-        write_results(stream, rows, plan.format)
-    seconds = time.monotonic() - started
-    return RunSummary(batch_id, len(rows), sum(map(failed, rows)), seconds, str(plan.out))
+def accuracy_failure(summary: RunSummary, accuracy: float) -> str | None:
+    """Why the run fails `--accuracy` (the share of records that must come back without an error)."""
+    bad = summary.failed + summary.missing
+    if not bad or bad <= (1 - accuracy) * summary.records + 1e-9:
+        return None
+    return (
+        f"{bad} of {summary.records} records failed ({summary.missing} without a result), more than "
+        f"--accuracy {accuracy:g} allows; every record is in {summary.out}, with its errors"
+    )
 
 
-def _updater(bar: Progress) -> Callable[[int], None]:
-    return lambda done: bar.update(done)
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, `kill`) stops a run like Ctrl-C does."""
 
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
 
-@dataclass(frozen=True)
-class RunPlan:
-    out: Path
-    format: ResultFormat
-    chunk_size: int
-    timeout: float
-    interval: float
-    parameters: dict[str, Any] | None = None
-    summary: dict[str, Any] | None = None
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (tests): nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # -- commands ----------
@@ -556,7 +492,11 @@ def pull(
         cli.out.result(res.data, rows=rows, columns=[*columns, Column("Errors", "errors")])
         return
     with atomic_text(target[0]) as stream:
-        write_results(stream, rows, target[1], lead=("chunk_id", "index"))
+        writer = ResultWriter(stream, target[1], lead=("chunk_id", "index"))
+        if target[1] == "csv":
+            writer.start(output_names(rows))
+        for row in rows:
+            writer.write(row)
     cli.out.success(f"Wrote {len(rows)} results to {out}")
 
 
@@ -602,10 +542,19 @@ def run(
     ],
     format: FormatOpt = None,
     force: ForceOpt = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Go on with an interrupted run of this command (its journal is beside --out)."
+        ),
+    ] = False,
     chunk_size: ChunkSizeOpt = 200,
+    max_in_flight: Annotated[
+        int, typer.Option("--max-in-flight", min=1, help="Chunks pushed and not yet written, at most.")
+    ] = 16,
     parameters: ParametersOpt = None,
     summary: SummaryOpt = None,
-    timeout: TimeoutOpt = 600.0,
+    timeout: TimeoutOpt = 3600.0,
     poll_interval: PollIntervalOpt = 0.5,
     active_since: ActiveSinceOpt = None,
     subservice: SubserviceOpt = None,
@@ -621,28 +570,100 @@ def run(
 ) -> None:
     """Run every record of --file through a service and write the results to --out, in input order.
 
+    Records are read, pushed and written as they go (memory stays flat, whatever the file's size). Faults
+    that clear are retried and lost chunks pushed again, so every record comes back exactly once. A journal
+    beside --out (OUT.journal) lets an interrupted run (Ctrl-C, SIGTERM, a kill) go on with --resume.
+
     CSV results have one column per output, then errors and warnings; JSONL lines hold outputs, errors and
-    warnings. Exit 7 if the batch fails or --timeout passes (the pipeline is then cancelled).
+    warnings. Exit 7 if more records fail than --accuracy allows (the file is still complete), or if
+    --timeout passes (the journal is kept for --resume).
     """
     cli = AppContext.of(ctx)
     target = check_locator(locator)
-    plan = RunPlan(
-        out=writable_target(out, force),
-        format=result_format(out, format),
-        chunk_size=chunk_size,
-        timeout=timeout,
-        interval=poll_interval,
-        parameters=parse_inputs(parameters, flag="--parameters") or None,
-        summary=_json_object("--summary", summary),
-    )
+    path = Path(out)
+    fmt = result_format(out, format)
+    if resume and file == "-":
+        raise typer.BadParameter("a run reading stdin cannot be resumed", param_hint="'--resume'")
+    prepare_out(path, force, resume)
     create_kwargs = CreateFlags(
         active_since, subservice, selected_output, call_purpose, source_system, correlation_id,
         unique_record_key, min_runners, max_runners, accuracy=accuracy,
     ).kwargs()  # fmt: skip
-    records = read_records(file)
-    if not records:
+    common = parse_inputs(parameters, flag="--parameters") or None
+    chunk_summary = _json_object("--summary", summary)
+    records = iter_records(file)
+    first = next(records, None)
+    if first is None:
         raise typer.BadParameter(f"{file!r} holds no records", param_hint="'--file'")
-    result = run_batch(cli, target, records, create_kwargs, plan)
+    started = time.monotonic()
+    with cli.out.progress(count_lines(file, fmt), "batch") as bar, sigterm_as_interrupt():
+        batch = cli.client().batches.run(
+            target, itertools.chain([first], records), chunk_size=chunk_size, parameters=common,
+            summary=chunk_summary, timeout=timeout, poll_interval=poll_interval, max_in_flight=max_in_flight,
+            journal=journal_path(path) if file != "-" else None, resume=resume,
+            fingerprint=fingerprint(file) if file != "-" else None,
+            on_progress=_reporter(cli, bar), **create_kwargs,
+        )  # fmt: skip
+        write_run(cli, batch, path, fmt, resume)
+    stats = batch.stats
+    result = RunSummary(
+        stats.pipelines[-1], stats.records, stats.ok, stats.failed, stats.missing, stats.retried,
+        stats.repushed, time.monotonic() - started, out,
+    )  # fmt: skip
     if cli.out.format == "json":
-        cli.out.json(result.__dict__)
+        cli.out.json({**result.__dict__, "pipelines": stats.pipelines})
+    failure = accuracy_failure(result, accuracy)
+    if failure:
+        cli.out.warn(result.line())
+        from cspark_core import JobFailedError
+
+        raise JobFailedError(failure, job_id=result.batch_id, last_status="accuracy")
     cli.out.success(result.line())
+
+
+def write_run(cli: AppContext, batch: BatchRun, path: Path, fmt: ResultFormat, resume: bool) -> None:
+    """Write the results as they come; make them durable (and tell the journal) about once a second. On an
+    interruption or an error the journal and OUT.partial stay, and the way to go on is printed."""
+    results = ResultsFile(path, fmt, batch.resumed_cursor if resume else None)
+    last = time.monotonic()
+    try:
+        for result in batch:
+            results.writer.write(result.to_dict())
+            if time.monotonic() - last >= CHECKPOINT_SECONDS:
+                last = time.monotonic()
+                _checkpoint(batch, results)
+        results.commit()
+    except BaseException as exc:
+        _checkpoint(batch, results)
+        results.close()
+        if batch.journal is None:
+            results.partial.unlink(missing_ok=True)
+            raise
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(
+                f"interrupted: batch {batch.batch_id} is left open; go on with: {resume_command()}"
+            ) from None
+        cli.out.warn(f"the run stopped; its journal is kept: go on with: {resume_command()}")
+        raise
+    batch.finish()
+
+
+def _checkpoint(batch: BatchRun, results: ResultsFile) -> None:
+    cursor = results.cursor()
+    if cursor is not None:
+        batch.checkpoint(cursor)
+
+
+def _reporter(cli: AppContext, bar: Progress) -> Callable[[BulkStats], None]:
+    """The progress bar, and a line on stderr whenever the run starts using a pipeline (also off a
+    terminal, so a CI log holds the batch id)."""
+    told: list[str] = []
+
+    def report(stats: BulkStats) -> None:
+        bar.update(stats.records)
+        for batch_id in stats.pipelines[len(told) :]:
+            said = "started" if not told else "started (the previous pipeline stopped taking work)"
+            cli.out.info(f"batch {batch_id} {said}")
+            told.append(batch_id)
+
+    return report

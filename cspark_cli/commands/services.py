@@ -5,9 +5,11 @@ and delete. One command per SDK method: `get_versions` is `services versions`, a
 
 from __future__ import annotations
 
-import asyncio
+import csv
+import itertools
+import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,12 +17,14 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..inputs import parse_inputs, parse_json_option, read_records
+from ..exit_codes import Incomplete
+from ..inputs import iter_records, parse_inputs, parse_json_option
 from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_iso, check_locator
-from ..output import Column, Output, Progress, cell
+from ..output import Column, Output, cell
+from ..results import HOLD
 
 if TYPE_CHECKING:
-    from cspark_core import AsyncClient
+    from cspark_core import RecordResult
 
 app = typer.Typer(
     help="Create, execute, inspect, download, recompile and delete services.",
@@ -110,34 +114,92 @@ def _done(out: Output, data: Any, message: str) -> None:
     out.success(message)
 
 
-# -- execute: running ----------
-def _first_error(group: BaseExceptionGroup[Any]) -> BaseException:
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error
+# -- execute: many records ----------
+def execute_records(
+    cli: AppContext, locator: str, source: str, options: dict[str, Any], chunk_size: int, concurrency: int,
+    echo: bool,
+) -> None:  # fmt: skip
+    """Stream the records of `source` through the SDK's `execute_many` and render the results as they come
+    (a table waits for them all: it is for people, and sized to the screen)."""
+    records = iter_records(source, flag="--records")
+    first = next(records, None)
+    if first is None:
+        origin = "stdin" if source == "-" else repr(source)
+        raise typer.BadParameter(f"{origin} holds no records", param_hint="'--records'")
+    client = cli.client()
+    with cli.out.progress(None, "Executing records") as bar:
+        results = client.services.execute_many(
+            locator, itertools.chain([first], records), chunk_size=chunk_size, concurrency=concurrency,
+            on_progress=lambda stats: bar.update(stats.records), **options,
+        )  # fmt: skip
+        try:
+            render_many(cli.out, results, echo)
+        except BaseException:
+            done = results.stats.records
+            cli.out.warn(f"stopped after {done} records; the output above holds those {done} only")
+            raise
+    stats = results.stats
+    if stats.failed:
+        cli.out.warn(f"of {stats.records} records, {stats.failed} came back with errors (-o json shows them)")
 
 
-async def run_chunks(
-    client: AsyncClient, locator: str, chunks: Sequence[list[Any]], options: Mapping[str, Any],
-    concurrency: int, progress: Progress,
-) -> list[Any]:  # fmt: skip
-    """Execute every chunk through v4, at most `concurrency` at a time; the replies' bodies in chunk order.
-    The first failure cancels the rest and is raised as itself."""
-    gate = asyncio.Semaphore(concurrency)
+def render_many(out: Output, results: Iterable[RecordResult], echo: bool) -> None:
+    """JSON: an array with one object per record (index, outputs, errors, warnings, and inputs
+    with --echo-inputs), written as the results come. CSV: one row per record (inputs first with
+    --echo-inputs). Table: the same rows, drawn once all are in."""
+    if out.format == "json":
+        stream = out.stdout
+        stream.write("[")
+        for n, result in enumerate(results):
+            item = {"index": result.index, **result.to_dict(), **({"inputs": result.inputs} if echo else {})}
+            stream.write(("\n" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False, default=str))
+        stream.write("\n]\n")
+        stream.flush()
+        return
+    if out.format == "csv":
+        _stream_csv(out, results, echo)
+        return
+    kept = list(results)
+    rows, columns = record_table([r.outputs for r in kept], [r.inputs or {} for r in kept] if echo else None)
+    out.result(None, rows=rows, columns=columns)
 
-    async def one(chunk: list[Any]) -> Any:
-        async with gate:
-            res = await client.services.execute(locator, chunk, **options)
-        progress.advance(len(chunk))
-        return res.data
 
-    try:
-        async with client, asyncio.TaskGroup() as group:
-            tasks = [group.create_task(one(chunk)) for chunk in chunks]
-    except BaseExceptionGroup as failed:
-        raise _first_error(failed) from None
-    return [task.result() for task in tasks]
+def _stream_csv(out: Output, results: Iterable[RecordResult], echo: bool) -> None:
+    """CSV rows as they come; the header is known at the first record with outputs (records before it wait,
+    a bounded number). Outputs that a later record brings beyond the header are reported (exit 7)."""
+    writer = csv.writer(out.stdout, lineterminator="\n")
+    held: list[RecordResult] = []
+    columns: tuple[list[str], list[str]] | None = None
+    unknown: dict[str, None] = {}
+
+    def start() -> tuple[list[str], list[str]]:
+        ins = _keys([r.inputs or {} for r in held]) if echo else []
+        outs = _keys([r.outputs for r in held])
+        writer.writerow([f"input.{n}" if n in outs else n for n in ins] + outs)
+        return ins, outs
+
+    def write(item: RecordResult, ins: list[str], outs: list[str]) -> None:
+        unknown.update(dict.fromkeys(k for k in item.outputs if k not in outs))
+        given = item.inputs or {}
+        writer.writerow([*(cell(given.get(n)) for n in ins), *(cell(item.outputs.get(n)) for n in outs)])
+
+    for result in results:
+        if columns is not None:
+            write(result, *columns)
+            continue
+        held.append(result)
+        if result.outputs or len(held) >= HOLD:
+            columns = start()
+            for item in held:
+                write(item, *columns)
+            held = []
+    if columns is None and held:  # no record had outputs
+        columns = start()
+        for item in held:
+            write(item, *columns)
+    out.stdout.flush()
+    if unknown:
+        raise Incomplete(f"some records had outputs the CSV header lacks ({', '.join(unknown)}): use -o json")
 
 
 # -- execute: rendering ----------
@@ -219,28 +281,6 @@ def render_execute(
 def _echoed(data: Any, sent: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     echoed = _body(data).get("inputs")
     return [echoed if isinstance(echoed, Mapping) else sent]
-
-
-def _read_execute_records(records: str, inputs: list[str] | None) -> list[dict[str, Any]]:
-    if inputs:
-        raise typer.BadParameter("give --inputs or --records, not both", param_hint="'--records'")
-    rows = read_records(records, flag="--records")
-    if not rows:
-        raise typer.BadParameter(f"{'stdin' if records == '-' else repr(records)} holds no records",
-                                 param_hint="'--records'")  # fmt: skip
-    return rows
-
-
-def _execute_many(
-    cli: AppContext, locator: str, rows: list[dict[str, Any]], options: dict[str, Any], chunk_size: int,
-    concurrency: int,
-) -> Any:  # fmt: skip
-    from cspark_core.resources.services import chunked, merge_v4
-
-    chunks = chunked(rows, chunk_size)
-    with cli.out.progress(len(rows), f"Executing {len(rows)} records") as progress:
-        replies = asyncio.run(run_chunks(cli.async_client(), locator, chunks, options, concurrency, progress))
-    return merge_v4(replies)
 
 
 @app.command("execute")
@@ -337,9 +377,9 @@ def execute(
     if records is not None:
         if response_format != "original":
             raise typer.BadParameter("applies to one record only", param_hint="'--response-format'")
-        rows = _read_execute_records(records, inputs)
-        data = _execute_many(cli, locator, rows, options, chunk_size, concurrency)
-        render_execute(cli.out, data, single=False, inputs=rows if echo_inputs else None)
+        if inputs:
+            raise typer.BadParameter("give --inputs or --records, not both", param_hint="'--records'")
+        execute_records(cli, locator, records, options, chunk_size, concurrency, echo_inputs)
         return
     record = parse_inputs(inputs)
     res = cli.client().services.execute(locator, record, response_format=response_format, **options)

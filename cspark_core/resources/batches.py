@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 from ..errors import SparkSdkError
 from ..locator import Uri, UriParams
@@ -21,13 +22,15 @@ from ..request import ApiRequest, segment, timestamp
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the bulk engine (asyncio, threads) is imported only when a bulk run starts
+    from ..bulk import AsyncBatchRun, BatchRun, Progress, RecordSource
     from ..transport import AsyncTransport, SyncTransport
 
 __all__ = [
     "AsyncBatches",
     "AsyncPipeline",
     "Batches",
+    "CreateOptions",
     "Pipeline",
     "ResultRows",
     "batch_id_of",
@@ -289,7 +292,9 @@ def pull_request(batch_id: str, max: int) -> ApiRequest:
     if isinstance(max, bool) or not isinstance(max, int) or max < 1:
         raise SparkSdkError(f"max must be a positive integer, got {max!r}", cause=max)
     # §17 #1: `max` (the newer Python SDK) rather than the TypeScript SDK's `max_chunks`.
-    return ApiRequest("GET", _batch_path(batch_id, "/chunkresults"), params={"max": max})
+    # Pulled results leave Spark's output buffer (§8.6): a pull is never resent blindly (resend=False); after
+    # a lost reply the bulk runner finds the chunks whose results went missing and pushes them again.
+    return ApiRequest("GET", _batch_path(batch_id, "/chunkresults"), params={"max": max}, resend=False)
 
 
 def patch_request(batch_id: str, status: Literal["closed", "cancelled"]) -> ApiRequest:
@@ -490,6 +495,61 @@ class _PipelineState:
         return push_request(self.batch_id, chunks), [c["id"] for c in chunks]
 
 
+# --- run: the whole trip (the engine is cspark_core.bulk) -------------------------------------------------
+
+
+class CreateOptions(TypedDict, total=False):
+    """The options of `create`, as `run` takes them."""
+
+    active_since: str | date
+    subservices: Names
+    selected_outputs: Names
+    call_purpose: str
+    source_system: str
+    correlation_id: str
+    unique_record_key: Names
+    min_runners: int
+    max_runners: int
+    chunks_per_vm: int
+    runners_per_vm: int
+    max_input_size: float
+    max_output_size: float
+    accuracy: float
+    extras: Mapping[str, Any]
+
+
+def _run_options(
+    uri: str | UriParams, chunk_size: int, parameters: Mapping[str, Any] | None,
+    summary: Mapping[str, Any] | None, timeout: float | None, poll_interval: float, max_in_flight: int,
+    journal: str | os.PathLike[str] | None, resume: bool, fingerprint: Mapping[str, Any] | None,
+    on_progress: Progress | None, create: CreateOptions,
+) -> dict[str, Any]:  # fmt: skip
+    """The engine's options; with `journal`, the journal opened (or resumed) for exactly this run."""
+    unknown = sorted(set(create) - CreateOptions.__optional_keys__)
+    if unknown:
+        raise SparkSdkError(f"unknown batch option(s): {', '.join(unknown)}", cause=unknown)
+    if resume and journal is None:
+        raise SparkSdkError("resume needs the journal of the run to resume", cause="resume")
+    opened = None
+    if journal is not None:
+        key = {
+            "service": str(uri),
+            "chunk_size": chunk_size,
+            "parameters": dict(parameters or {}),
+            "summary": summary,
+            "create": {name: str(value) for name, value in create.items()},
+            **dict(fingerprint or {}),
+        }
+        from ..journal import Journal
+
+        opened = Journal(journal, key, resume=resume)
+    return {
+        "chunk_size": chunk_size, "max_in_flight": max_in_flight, "timeout": timeout,
+        "poll_interval": poll_interval, "parameters": parameters, "summary": summary, "create": create,
+        "journal": opened, "on_progress": on_progress,
+    }  # fmt: skip
+
+
 # --- resources ----------------------------------------------------------------------------------------------
 
 
@@ -603,6 +663,27 @@ class Batches(Resource):
     def of(self, batch_id: str) -> Pipeline:
         return Pipeline(self._transport, batch_id)
 
+    def run(
+        self, uri: str | UriParams, records: RecordSource, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+        parameters: Mapping[str, Any] | None = None, summary: Mapping[str, Any] | None = None,
+        timeout: float | None = 3600.0, poll_interval: float = 0.5, max_in_flight: int = 16,
+        journal: str | os.PathLike[str] | None = None, resume: bool = False,
+        fingerprint: Mapping[str, Any] | None = None, on_progress: Progress | None = None,
+        **options: Unpack[CreateOptions],
+    ) -> BatchRun:  # fmt: skip
+        """Run every record through a new pipeline; iterate the returned `BatchRun` for the results, in input
+        order, while `records` is still being read. See `cspark_core.bulk` for how faults are survived.
+
+        `journal` (a file path) makes the run resumable: run the same call again with `resume=True` after a
+        kill, and call `checkpoint()` whenever what you have written is safe, `finish()` at the end.
+        `fingerprint` is what else identifies the run (e.g. a hash of the input file)."""
+        from ..bulk import BatchRun
+
+        return BatchRun(self, uri, records, **_run_options(
+            uri, chunk_size, parameters, summary, timeout, poll_interval, max_in_flight, journal, resume,
+            fingerprint, on_progress, options,
+        ))  # fmt: skip
+
 
 class AsyncBatches(AsyncResource):
     async def describe(self) -> SparkResponse:
@@ -626,3 +707,19 @@ class AsyncBatches(AsyncResource):
 
     def of(self, batch_id: str) -> AsyncPipeline:
         return AsyncPipeline(self._transport, batch_id)
+
+    def run(
+        self, uri: str | UriParams, records: RecordSource, *, chunk_size: int = DEFAULT_CHUNK_SIZE,
+        parameters: Mapping[str, Any] | None = None, summary: Mapping[str, Any] | None = None,
+        timeout: float | None = 3600.0, poll_interval: float = 0.5, max_in_flight: int = 16,
+        journal: str | os.PathLike[str] | None = None, resume: bool = False,
+        fingerprint: Mapping[str, Any] | None = None, on_progress: Progress | None = None,
+        **options: Unpack[CreateOptions],
+    ) -> AsyncBatchRun:  # fmt: skip
+        """`Batches.run` for `AsyncClient`: `async for result in spark.batches.run(...)`."""
+        from ..bulk import AsyncBatchRun
+
+        return AsyncBatchRun(self, uri, records, **_run_options(
+            uri, chunk_size, parameters, summary, timeout, poll_interval, max_in_flight, journal, resume,
+            fingerprint, on_progress, options,
+        ))  # fmt: skip

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypedDict, Unpack
 
 from ..errors import NotFoundError, SparkSdkError
 from ..locator import Uri, UriParams
@@ -24,6 +24,9 @@ from ..polling import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Job, await_jo
 from ..request import ApiRequest, FileField, iso_utc, segment, timestamp
 from ..response import SparkResponse
 from ._base import AsyncResource, Resource
+
+if TYPE_CHECKING:  # the bulk engine (asyncio, threads) is imported only when a bulk run starts
+    from ..bulk import AsyncExecuteMany, ExecuteMany, Progress, RecordSource
 
 __all__ = [
     "AsyncServices",
@@ -746,6 +749,18 @@ class Services(Resource):
         _check_format(response_format)
         return _shaped(self._send(execute_request(uri, inputs, options)), response_format)
 
+    def execute_many(
+        self, uri: Locator, records: RecordSource, *, chunk_size: int = 100, concurrency: int = 4,
+        timeout: float | None = None, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
+    ) -> ExecuteMany:  # fmt: skip
+        """Execute every record through v4, `chunk_size` records a call, `concurrency` calls at a time;
+        iterate the returned object for one `RecordResult` per record, in input order, while `records` is
+        still being read. A call that fails transiently (no reply, 408, 429, 5xx) is made again."""
+        from ..bulk import ExecuteMany
+
+        return ExecuteMany(self, uri, records, chunk_size=chunk_size, concurrency=concurrency,
+                           timeout=timeout, on_progress=on_progress, options=options)  # fmt: skip
+
     def transform(
         self, uri: Locator, inputs: Any = None, *, using: Using = None, api_version: str = "v3",
         **options: Unpack[ExecuteOptions],
@@ -889,6 +904,16 @@ class AsyncServices(AsyncResource):
         v4. `.data` is Spark's body as sent (`response_format="alike"` reshapes a v3 body like a v4 one)."""
         _check_format(response_format)
         return _shaped(await self._send(execute_request(uri, inputs, options)), response_format)
+
+    def execute_many(
+        self, uri: Locator, records: RecordSource, *, chunk_size: int = 100, concurrency: int = 4,
+        timeout: float | None = None, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
+    ) -> AsyncExecuteMany:  # fmt: skip
+        """`Services.execute_many` for `AsyncClient`: `async for result in services.execute_many(...)`."""
+        from ..bulk import AsyncExecuteMany
+
+        return AsyncExecuteMany(self, uri, records, chunk_size=chunk_size, concurrency=concurrency,
+                           timeout=timeout, on_progress=on_progress, options=options)  # fmt: skip
 
     async def transform(
         self, uri: Locator, inputs: Any = None, *, using: Using = None, api_version: str = "v3",

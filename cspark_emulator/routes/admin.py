@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from starlette.responses import Response
 
-from ..app import FAULT_KINDS, Ctx, Fault, Route, json_reply
+from ..app import Ctx, Route, Runtime, json_reply
+from ..faults import fault_from
 from ..jobs import SPEEDS
 from ..models import bad_request
 
@@ -38,20 +40,11 @@ async def speed(ctx: Ctx) -> Response:
 
 
 async def faults(ctx: Ctx) -> Response:
-    body = await ctx.json_object()
-    kind = str(body.get("kind", ""))
-    if kind not in FAULT_KINDS:
-        raise bad_request(f"kind must be one of {', '.join(FAULT_KINDS)}")
     try:
-        count = int(body.get("count", 1))
-        seconds = float(body.get("seconds", 5.0))
-        retry_after = float(body["retry_after"]) if body.get("retry_after") is not None else None
-    except (TypeError, ValueError) as exc:
-        raise bad_request("count, seconds and retry_after must be numbers") from exc
-    if count < 1:
-        raise bad_request("count must be >= 1")
-    path = str(body["path"]) if body.get("path") else None
-    ctx.rt.faults.add(Fault(kind, count, path, seconds, retry_after))
+        fault = fault_from(await ctx.json_object())
+    except ValueError as exc:
+        raise bad_request(str(exc)) from exc
+    ctx.rt.faults.add(fault)
     return json_reply({"status": "ok"})
 
 
@@ -61,19 +54,22 @@ async def clear_faults(ctx: Ctx) -> Response:
 
 
 async def stats(ctx: Ctx) -> Response:
-    rt = ctx.rt
-    return json_reply(
-        {
-            "requests": dict(rt.counts),
-            "total_requests": sum(rt.counts.values()),
-            "statuses": {str(k): v for k, v in rt.statuses.items()},
-            "tokens_issued": rt.tokens.count,
-            "faults_injected": rt.faults.injected,
-            "speed": rt.state.jobs.speed,
-            "services": len(rt.state.services),
-            "call_logs": len(rt.state.logs),
-        }
-    )
+    return json_reply(stats_of(ctx.rt))
+
+
+def stats_of(rt: Runtime) -> dict[str, Any]:
+    """The body of ``GET /_emulator/stats`` (also ``Emulator.stats()``)."""
+    return {
+        "requests": dict(rt.counts),
+        "total_requests": sum(rt.counts.values()),
+        "statuses": {str(k): v for k, v in rt.statuses.items()},
+        "tokens_issued": rt.tokens.count,
+        "faults_injected": rt.faults.injected,
+        "faults_active": len(rt.faults),
+        "speed": rt.state.jobs.speed,
+        "services": len(rt.state.services),
+        "call_logs": len(rt.state.logs),
+    }
 
 
 async def service_flags(ctx: Ctx) -> Response:

@@ -58,6 +58,87 @@ def test_drop_fault_closes_the_connection_without_a_reply(api: httpx.Client, adm
 def test_bad_fault_requests_are_400(admin: httpx.Client) -> None:
     assert admin.post("faults", json={"kind": "418"}).status_code == 400
     assert admin.post("faults", json={"kind": "429", "count": 0}).status_code == 400
+    for body, field in [
+        ({"kind": "500", "count": 2, "every": 3}, "count and every"),
+        ({"kind": "500", "every": 0}, "every"),
+        ({"kind": "500", "probability": 1.5}, "probability"),
+        ({"kind": "500", "seed": 3}, "seed"),
+        ({"kind": "500", "every": "often"}, "every"),
+        ({"kind": "500", "method": "FETCH"}, "method"),
+    ]:
+        reply = admin.post("faults", json=body)
+        assert reply.status_code == 400 and field in reply.json()["error_description"], body
+
+
+def test_inject_validates_like_the_route(emu: Emulator) -> None:
+    with pytest.raises(ValueError, match="kind must be one of"):
+        emu.inject("418")
+    with pytest.raises(ValueError, match="probability"):
+        emu.inject("500", probability=0)
+    with pytest.raises(ValueError, match="give one of"):
+        emu.inject("500", count=1, probability=0.5)
+    assert emu.stats()["faults_active"] == 0
+
+
+def test_lose_runs_the_request_then_closes_without_a_reply(emu: Emulator, api: httpx.Client) -> None:
+    """``lose``: the work happens (a v4 execute is logged, a pulled chunk leaves the buffer), the reply never
+    arrives."""
+    emu.inject("lose", path="api/v4/execute")
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post("api/v4/execute", json={"inputs": [{"value": 1}], "service": "my-folder/my-service"})
+    assert emu.stats()["call_logs"] == 1  # executed and logged
+    assert emu.stats()["faults_injected"] == 1
+
+    batch = api.post("api/v4/batch", json={"service": "my-folder/my-service"}).json()["id"]
+    chunk = {"id": "c1", "data": {"inputs": [{"value": 2}]}}
+    emu.inject("lose", path="/chunks", method="POST")
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post(f"api/v4/batch/{batch}/chunks", json={"chunks": [chunk]})
+    status = api.get(f"api/v4/batch/{batch}/status").json()
+    assert status["records_submitted"] == 1 and status["records_available"] == 1  # the push was stored
+    emu.inject("lose", path="/chunkresults", method="GET")
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.get(f"api/v4/batch/{batch}/chunkresults", params={"max": 10})
+    again = api.get(f"api/v4/batch/{batch}/chunkresults", params={"max": 10}).json()
+    assert again["data"] == [] and again["status"]["records_completed"] == 1  # the results were taken
+
+
+def test_every_nth_matching_request_fails_until_cleared(emu: Emulator, api: httpx.Client) -> None:
+    emu.inject("503", every=3, path="/execute", method="POST")
+    assert api.get("api/v3/folders/my-folder/services/my-service/exists").status_code == 200
+    codes = [api.post(EXEC, json={}).status_code for _ in range(7)]
+    assert codes == [200, 200, 503, 200, 200, 503, 200]
+    assert emu.stats()["faults_active"] == 1  # a rate fault stays
+    emu.clear_faults()
+    assert [api.post(EXEC, json={}).status_code for _ in range(3)] == [200, 200, 200]
+    assert emu.stats()["faults_active"] == 0 and emu.stats()["faults_injected"] == 2
+
+
+def test_probability_faults_are_reproducible_with_a_seed(
+    emu: Emulator, api: httpx.Client, admin: httpx.Client
+) -> None:
+    def run() -> list[int]:
+        admin.post("faults", json={"kind": "500", "probability": 0.5, "seed": 7, "path": "/execute"})
+        codes = [api.post(EXEC, json={}).status_code for _ in range(12)]
+        admin.delete("faults")
+        return codes
+
+    first, second = run(), run()
+    assert first == second and 500 in first and 200 in first
+
+
+def test_method_filter_picks_pulls_not_pushes(emu: Emulator, api: httpx.Client) -> None:
+    created = api.post("api/v4/batch", json={"service": "my-folder/my-service"})
+    batch = created.json()["id"]
+    emu.inject("429", path=f"api/v4/batch/{batch}", method="PATCH", retry_after=1)
+    emu.inject("500", path="api/v4/batch", method="GET", count=2)
+    chunk = {"id": "c1", "data": {"inputs": [{"value": 2}]}}
+    assert api.post(f"api/v4/batch/{batch}/chunks", json={"chunks": [chunk]}).status_code == 200
+    assert api.get(f"api/v4/batch/{batch}/chunkresults").status_code == 500
+    assert api.get(f"api/v4/batch/{batch}/status").status_code == 500
+    assert api.get(f"api/v4/batch/{batch}/status").status_code == 200
+    closing = api.patch(f"api/v4/batch/{batch}", json={"batch_status": "closed"})
+    assert closing.status_code == 429 and closing.headers["retry-after"] == "1"
 
 
 def test_stats_count_requests_per_route(api: httpx.Client, admin: httpx.Client) -> None:
@@ -144,3 +225,12 @@ def test_a_slow_request_does_not_hold_up_the_others(emu: Emulator, api: httpx.Cl
     answered = time.monotonic()
     worker.join()
     assert finished and answered < finished[0]
+
+
+def test_call_log_caps_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    from cspark_emulator.__main__ import parse_args
+
+    assert parse_args(["--max-call-logs", "50"]).max_call_logs == 50
+    with pytest.raises(SystemExit):
+        parse_args(["--max-call-log-records", "0"])
+    assert "--max-call-log-records: must be >= 1" in capsys.readouterr().err

@@ -216,3 +216,36 @@ def test_an_unpolled_export_finishes_on_its_own_and_frees_the_tenant_limit(api: 
     second = api.post("api/v4/export", json=body)  # nobody polled the first: it still ran to its end
     assert first.status_code == 200 and second.status_code == 200
     assert api.get(f"api/v4/export/{first.json()['id']}/status").json()["status"] == "completed"
+
+
+def test_the_call_log_is_a_ring_of_the_newest_calls(tmp_path: Path) -> None:
+    """Memory stays flat: the oldest calls fall off (by calls and by records) and then answer 404."""
+    (tmp_path / "seed" / "f").mkdir(parents=True)
+    (tmp_path / "seed" / "f" / "svc.xlsx").write_bytes(sample("my-folder", "my-service"))
+    data = tmp_path / "data"
+    headers = {"x-synthetic-key": "k", "x-tenant-name": "ring"}
+    options = {"seed": tmp_path / "seed", "data": data, "api_key": "k", "max_call_log_records": 5}
+
+    def v4(client: httpx.Client, n: int) -> str:
+        body = {"inputs": [{"value": v} for v in range(n)], "service": "f/svc"}
+        return str(client.post("api/v4/execute", json=body).json()["call_id"])
+
+    with (
+        Emulator(tenant="ring", max_call_logs=3, **options) as emu,
+        httpx.Client(base_url=emu.url, headers=headers) as client,
+    ):
+        calls = [v4(client, 1) for _ in range(5)]
+        found = [client.get(f"api/v3/log/getexecutionhistorybycallid/{c}").status_code for c in calls]
+        assert found == [404, 404, 200, 200, 200] and emu.stats()["call_logs"] == 3
+        gone = client.post(f"api/v3/folders/f/services/svc/download/xml/{calls[0]}", json={})
+        assert gone.status_code == 404
+        big = v4(client, 4)  # 4 records: with the 5-record cap only it and the newest 1-record call stay
+        found = [client.get(f"api/v3/log/getexecutionhistorybycallid/{c}").status_code for c in calls]
+        assert found == [404, 404, 404, 404, 200] and emu.stats()["call_logs"] == 2
+    with (
+        Emulator(tenant="ring", max_call_logs=1, **options) as emu,
+        httpx.Client(base_url=emu.url, headers=headers) as client,
+    ):  # the store keeps what memory kept; a smaller cap at restart keeps the newest
+        assert emu.stats()["call_logs"] == 1
+        assert client.get(f"api/v3/log/getexecutionhistorybycallid/{big}").status_code == 200
+        assert client.get(f"api/v3/log/getexecutionhistorybycallid/{calls[4]}").status_code == 404

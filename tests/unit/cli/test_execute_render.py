@@ -3,7 +3,6 @@ each format, and saving a download (the fetch is a stand-in for the network, the
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cspark_cli.commands.services import record_table, render_execute, run_chunks
+from cspark_cli.commands.services import record_table, render_execute
 from cspark_cli.downloads import DownloadUsageError, save_download
 from cspark_cli.output import Output
 
@@ -117,62 +116,6 @@ def test_one_record_shows_sparks_errors_and_warnings_on_stderr() -> None:
         "warning: #DIV/0! in total",
         "warning: Input 'a' was not provided; the default value was used",
     ]
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.done = 0.0
-
-    def advance(self, amount: float = 1) -> None:
-        self.done += amount
-
-    def update(self, completed: float) -> None:
-        self.done = completed
-
-
-class SlowServices:
-    """An AsyncClient stand-in whose later chunks answer first, to show that order is kept."""
-
-    def __init__(self, fail_on: int | None = None) -> None:
-        self.fail_on = fail_on
-        self.in_flight = self.peak = 0
-
-    async def execute(self, locator: str, chunk: list[dict[str, Any]], **options: Any) -> Any:
-        self.in_flight += 1
-        self.peak = max(self.peak, self.in_flight)
-        await asyncio.sleep(0.01 * (10 - chunk[0]["i"] % 10))
-        self.in_flight -= 1
-        if chunk[0]["i"] == self.fail_on:
-            raise LookupError("chunk failed")
-        return SimpleNamespace(data={"outputs": [{"i": r["i"]} for r in chunk]})
-
-
-class FakeAsyncClient:
-    def __init__(self, services: SlowServices) -> None:
-        self.services = services
-        self.closed = False
-
-    async def __aenter__(self) -> FakeAsyncClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.closed = True
-
-
-def test_run_chunks_keeps_order_and_bounds_concurrency() -> None:
-    services, progress = SlowServices(), Counter()
-    client = FakeAsyncClient(services)
-    chunks = [[{"i": i}, {"i": i}] for i in range(10)]
-    replies = asyncio.run(run_chunks(client, "f/s", chunks, {}, 3, progress))  # type: ignore[arg-type]
-    assert [r["outputs"][0]["i"] for r in replies] == list(range(10))
-    assert services.peak == 3 and progress.done == 20 and client.closed
-
-
-def test_run_chunks_raises_the_first_failure_itself() -> None:
-    client = FakeAsyncClient(SlowServices(fail_on=4))
-    with pytest.raises(LookupError, match="chunk failed"):
-        asyncio.run(run_chunks(client, "f/s", [[{"i": i}] for i in range(8)], {}, 2, Counter()))  # type: ignore[arg-type]
-    assert client.closed
 
 
 # --- downloads ----------

@@ -562,6 +562,11 @@ def test_twins_have_identical_signatures() -> None:
     assert set(own) == {name for name, m in vars(AsyncServices).items() if inspect.isfunction(m)}
     for name, method in own.items():
         twin = getattr(AsyncServices, name)
+        if name == "execute_many":  # returns an iterator (async: an async iterator), not a reply
+            mine, theirs = inspect.signature(method), inspect.signature(twin)
+            assert mine.replace(return_annotation=None) == theirs.replace(return_annotation=None)
+            assert not inspect.iscoroutinefunction(twin)
+            continue
         assert inspect.signature(method) == inspect.signature(twin), name
         assert inspect.iscoroutinefunction(twin), name
 
