@@ -305,68 +305,23 @@ def _shared(records: Iterable[Mapping[str, Any]]) -> tuple[Iterable[Any], Iterab
     return locked(first), locked(second)
 
 
-@dataclass(frozen=True)
-class _Result:
-    """A record's result, shaped like the SDK's `RecordResult` (used by the temporary adapter below)."""
-
-    index: int
-    outputs: dict[str, Any]
-    errors: list[Any] | None
-    warnings: list[Any] | None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(records)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def _results(reply: Any, start: int) -> Iterator[_Result]:
-    errors, warnings = reply.errors, reply.warnings
-    for offset, outputs in enumerate(reply.records):
-        error = errors[offset] if offset < len(errors) else None
-        warning = warnings[offset] if offset < len(warnings) else None
-        yield _Result(start + offset, outputs if not error else {}, error, warning)
-
-
-# TEMPORARY adapter: `services.execute_many()` (concurrent, streaming) is landing in the SDK; until it does,
-# records go through v4 `services.execute()` in chunks, one request at a time. Swap for execute_many.
 def _execute_many(
     client: Any, uri: Any, records: Iterable[Any], chunk_size: int, concurrency: int,
     options: Mapping[str, Any],
-) -> Iterator[Any]:  # fmt: skip
-    services = client.services
-    if hasattr(services, "execute_many"):
-        yield from services.execute_many(
-            uri, records, chunk_size=chunk_size, concurrency=concurrency, **options
-        )  # fmt: skip
-        return
-    start = 0
-    for chunk in _chunks(records, chunk_size):
-        yield from _results(services.execute(uri, chunk, **options), start)
-        start += len(chunk)
+) -> Iterable[Any]:  # fmt: skip
+    return client.services.execute_many(  # type: ignore[no-any-return]
+        uri, records, chunk_size=chunk_size, concurrency=concurrency, **options
+    )
 
 
-async def _aexecute_many(
+def _aexecute_many(
     client: Any, uri: Any, records: Iterable[Any], chunk_size: int, concurrency: int,
     options: Mapping[str, Any],
 ) -> AsyncIterator[Any]:  # fmt: skip
-    services = client.services
-    if hasattr(services, "execute_many"):
-        async for result in services.execute_many(
-            uri, records, chunk_size=chunk_size, concurrency=concurrency, **options
-        ):  # fmt: skip
-            yield result
-        return
-    start = 0
-    for chunk in _chunks(records, chunk_size):
-        for result in _results(await services.execute(uri, chunk, **options), start):
-            yield result
-        start += len(chunk)
+    run = client.services.execute_many(
+        uri, records, chunk_size=chunk_size, concurrency=concurrency, **options
+    )
+    return run.__aiter__()  # type: ignore[no-any-return]
 
 
 def _check_run(chunk_size: int, concurrency: int) -> None:

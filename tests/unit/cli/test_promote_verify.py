@@ -17,6 +17,7 @@ from cspark_cli.commands.promote import parse_tolerance
 from cspark_cli.context import AppContext
 from cspark_cli.main import app
 from cspark_core import SparkResponse
+from cspark_core.resources.services import Services
 
 ROW = {
     "service": "f/s", "source_version": "1.0.0", "source_version_id": "src", "target": "f/s",
@@ -25,13 +26,17 @@ ROW = {
 
 
 class Fake:
-    """migrate() reports one moved version; execute() answers `fee` 10 on the source and 12 on the target
-    for records whose value is over 50."""
+    """migrate() reports one moved version; the SDK's real `services` sends to a fake transport, whose v4
+    execute replies answer `fee` 10 on the source and 12 on the target for records whose value is over 50."""
 
     def __init__(self) -> None:
         self.impex = SimpleNamespace(migrate=self.migrate)
-        self.services = SimpleNamespace(execute=self.execute)
+        self.services = Services(SimpleNamespace(send=self.send))  # type: ignore[arg-type]
         self.migrated: list[dict[str, Any]] = []
+
+    def send(self, req: Any) -> SparkResponse:
+        assert req.path == "api/v4/execute"
+        return self.execute(f"version/{req.json['version_id']}", req.json["inputs"])
 
     def migrate(self, to: Any, **options: Any) -> SparkResponse:
         self.migrated.append(options)
