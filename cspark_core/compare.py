@@ -238,6 +238,11 @@ class Comparison:
             found.append(difference)
         return found
 
+    @property
+    def records(self) -> int:
+        """How many records were added so far."""
+        return self._records
+
     def report(self) -> CompareReport:
         outputs = [self._stats[name] for name in sorted(self._stats, key=str)]
         return CompareReport(
@@ -247,6 +252,7 @@ class Comparison:
 
 
 OnDifference = Callable[[Difference], None] | None
+OnProgress = Callable[[int], None] | None
 
 
 def _unpack(item: Any) -> tuple[int, Mapping[str, Any], bool]:
@@ -334,11 +340,13 @@ def compare_services(
     client: Client, a: str | UriParams, b: str | UriParams, records: Iterable[Mapping[str, Any]], *,
     client_b: Client | None = None, tolerance: Tolerance | None = None, ignore: Iterable[str] = (),
     sample_size: int = DEFAULT_SAMPLE_SIZE, chunk_size: int = 100, concurrency: int = 4,
-    on_difference: OnDifference = None, **execute_options: Any,
+    on_difference: OnDifference = None, on_progress: OnProgress = None,
+    **execute_options: Any,
 ) -> CompareReport:  # fmt: skip
     """Execute every record through service `a` (on `client`) and service `b` (on `client_b`, default the
     same client) in chunks through v4, and compare the outputs per record. `execute_options` (version,
-    transaction date, selected outputs, call purpose, ...) apply to both sides."""
+    transaction date, selected outputs, call purpose, ...) apply to both sides. `records` is read once, as
+    the results come back (a one-shot iterator is fine); `on_progress` gets the count of records compared."""
     _check_run(chunk_size, concurrency)
     tally = Comparison(tolerance=tolerance, ignore=ignore, sample_size=sample_size)
     for_a, for_b = _shared(records)
@@ -346,6 +354,8 @@ def compare_services(
     right = _execute_many(client_b or client, b, for_b, chunk_size, concurrency, execute_options)
     for x, y in itertools.zip_longest(left, right):
         _feed(tally, x, y, on_difference)
+        if on_progress is not None:
+            on_progress(tally.records)
     return tally.report()
 
 
@@ -353,7 +363,8 @@ async def async_compare_services(
     client: AsyncClient, a: str | UriParams, b: str | UriParams, records: Iterable[Mapping[str, Any]], *,
     client_b: AsyncClient | None = None, tolerance: Tolerance | None = None, ignore: Iterable[str] = (),
     sample_size: int = DEFAULT_SAMPLE_SIZE, chunk_size: int = 100, concurrency: int = 4,
-    on_difference: OnDifference = None, **execute_options: Any,
+    on_difference: OnDifference = None, on_progress: OnProgress = None,
+    **execute_options: Any,
 ) -> CompareReport:  # fmt: skip
     """The `AsyncClient` twin of `compare_services`: both sides run side by side."""
     _check_run(chunk_size, concurrency)
@@ -366,6 +377,8 @@ async def async_compare_services(
         if x is None and y is None:
             return tally.report()
         _feed(tally, x, y, on_difference)
+        if on_progress is not None:
+            on_progress(tally.records)
 
 
 async def _anext_or_none(iterator: AsyncIterator[Any]) -> Any:

@@ -12,6 +12,7 @@ they live in their own module.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ import typer
 
 from ..context import AppContext
 from ..exit_codes import DifferencesFound
-from ..inputs import read_records
+from ..inputs import iter_records, read_records
 from ..options import OutputOpt, check_locator, complete_profiles
 from ..output import Column, Output, cell
 
@@ -121,6 +122,17 @@ def _records(path: str) -> list[dict[str, Any]]:
         where = "stdin" if path == "-" else repr(path)
         raise typer.BadParameter(f"{where} holds no records", param_hint="'--records'")
     return rows
+
+
+def _streamed(path: str) -> Iterator[dict[str, Any]]:
+    """The records of `--records`, read as they are used (the first one now, so an empty file is a usage
+    error before any request)."""
+    records = iter_records(path, flag="--records")
+    first = next(records, None)
+    if first is None:
+        where = "stdin" if path == "-" else repr(path)
+        raise typer.BadParameter(f"{where} holds no records", param_hint="'--records'")
+    return itertools.chain([first], records)
 
 
 def _diff_format(out: Path | None, force: bool) -> str | None:
@@ -244,12 +256,12 @@ def compare(
     check_locator(a, param="A")
     check_locator(b, param="B")
     tol, ignored, kind = parse_tolerance(tolerance), _names(ignore), _diff_format(out, force)
-    rows = _records(records)
+    rows = _streamed(records)
     client, client_b = cli.client(), cli.client_for(profile_b)
-    with difference_file(out, kind) as write, cli.out.spinner(f"Comparing {len(rows)} records"):
+    with difference_file(out, kind) as write, cli.out.progress(None, "Comparing") as bar:
         report = compare_services(
             client, a, b, rows, client_b=client_b, tolerance=tol, ignore=ignored, sample_size=sample,
-            chunk_size=chunk_size, concurrency=concurrency, on_difference=write,
+            chunk_size=chunk_size, concurrency=concurrency, on_difference=write, on_progress=bar.update,
         )  # fmt: skip
     render_report(cli.out, report, a=a, b=b)
     _unmatched(cli.out, report, ignored)

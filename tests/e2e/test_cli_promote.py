@@ -219,3 +219,17 @@ def test_compare_bad_input_is_a_usage_error(run: Run, cases: Path, tmp_path: Pat
         assert result.exit_code == 2 and flag in result.stderr, (args, result.stderr)
     bad = run("services", "compare", "nope", SERVICE, "--records", str(cases))
     assert bad.exit_code == 2 and "'A'" in bad.stderr
+
+
+@pytest.mark.usefixtures("fees")
+def test_compare_streams_records_from_stdin_and_reports_a_bad_one(run: Run, tmp_path: Path) -> None:
+    lines = "".join(json.dumps({"value": v}) + "\n" for v in VALUES)
+    piped = run(
+        "services", "compare", SERVICE, f"{SERVICE}[0.2.0]", "--records", "-", "-o", "json", input=lines
+    )
+    assert piped.exit_code == 0, piped.stderr
+    assert json.loads(piped.stdout)["records"] == len(VALUES)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(lines + "not json\n")
+    result = run("services", "compare", SERVICE, SERVICE, "--records", str(broken), "--chunk-size", "2")
+    assert result.exit_code == 2 and "--records" in result.stderr and result.stdout == ""
