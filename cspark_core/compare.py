@@ -143,6 +143,7 @@ class CompareReport:
     failed_both: int = 0
     ignored: list[str] = field(default_factory=list)
     tolerance: Tolerance = field(default_factory=Tolerance)
+    ignored_unseen: list[str] = field(default_factory=list)  # ignored names no record had (a typo?)
 
     @property
     def different(self) -> int:
@@ -161,6 +162,7 @@ class CompareReport:
             "failed": {"a": self.failed_a, "b": self.failed_b, "both": self.failed_both},
             "tolerance": {"absolute": self.tolerance.absolute, "relative": self.tolerance.relative},
             "ignored": list(self.ignored),
+            "ignored_unseen": list(self.ignored_unseen),
             "outputs": [stats.to_dict() for stats in self.outputs],
         }
 
@@ -205,6 +207,7 @@ class Comparison:
         self._stats: dict[str, OutputStats] = {}
         self._records = 0
         self._failed = {"a": 0, "b": 0, "both": 0}
+        self._ignored_seen: set[str] = set()
 
     def add(
         self, index: int, a: Mapping[str, Any] | None, b: Mapping[str, Any] | None, *, a_ok: bool = True,
@@ -218,6 +221,8 @@ class Comparison:
             if side == "both":
                 return []
         a, b = a or {}, b or {}
+        if self.ignore and len(self._ignored_seen) < len(self.ignore):
+            self._ignored_seen.update(self.ignore.intersection({*a, *b}))
         found = []
         for name in sorted({*a, *b} - self.ignore, key=str):
             left, right = a.get(name, MISSING), b.get(name, MISSING)
@@ -248,6 +253,7 @@ class Comparison:
         return CompareReport(
             records=self._records, outputs=outputs, failed_a=self._failed["a"], failed_b=self._failed["b"],
             failed_both=self._failed["both"], ignored=sorted(self.ignore), tolerance=self.tolerance,
+            ignored_unseen=sorted(self.ignore - self._ignored_seen),
         )  # fmt: skip
 
 

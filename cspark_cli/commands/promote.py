@@ -264,15 +264,16 @@ def compare(
             chunk_size=chunk_size, concurrency=concurrency, on_difference=write, on_progress=bar.update,
         )  # fmt: skip
     render_report(cli.out, report, a=a, b=b)
-    _unmatched(cli.out, report, ignored)
+    _unmatched(cli.out, report)
     if not report.equal:
         raise DifferencesFound(f"A and B differ: {summary(report)}")
     cli.out.success(summary(report))
 
 
-def _unmatched(out: Output, report: CompareReport, ignored: list[str]) -> None:
-    seen = {stats.name for stats in report.outputs}
-    if report.records and not seen and ignored:
+def _unmatched(out: Output, report: CompareReport) -> None:
+    if report.records and report.ignored_unseen:
+        out.warn(f"--ignore {', '.join(report.ignored_unseen)}: no record has such an output")
+    if report.records and not report.outputs and report.ignored:
         out.warn("every output was ignored: nothing was compared")
 
 

@@ -189,8 +189,9 @@ def test_compare_tolerance_ignore_and_json(run: Run, cases: Path, tmp_path: Path
 
     tolerant = run(*args, "--tolerance", "0.005", "--ignore", "fee")
     assert tolerant.exit_code == 0, tolerant.stdout
-    relative = run(*args, "--tolerance", "1%", "--ignore", "fee,label")
+    relative = run(*args, "--tolerance", "1%", "--ignore", "fee,label,lable")
     assert relative.exit_code == 0 and "label" not in relative.stdout
+    assert "warning: --ignore lable: no record has such an output" in relative.stderr
     still = run(*args, "--tolerance", "0.005")
     assert still.exit_code == 8 and "in output(s) fee" in still.stderr
 

@@ -84,7 +84,7 @@ def test_ignored_outputs_are_not_compared() -> None:
     a, b = records(VALUES), records(VALUES, lambda v: v)
     report = compare_results(a, b, ignore=["fee", "unknown"])
     assert report.equal and [s.name for s in report.outputs] == ["doubled", "label"]
-    assert report.ignored == ["fee", "unknown"]
+    assert report.ignored == ["fee", "unknown"] and report.ignored_unseen == ["unknown"]
 
 
 def test_missing_outputs_and_failed_records() -> None:
