@@ -751,11 +751,12 @@ class Services(Resource):
 
     def execute_many(
         self, uri: Locator, records: RecordSource, *, chunk_size: int = 100, concurrency: int = 4,
-        timeout: float | None = None, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
+        timeout: float | None = 300.0, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
     ) -> ExecuteMany:  # fmt: skip
         """Execute every record through v4, `chunk_size` records a call, `concurrency` calls at a time;
         iterate the returned object for one `RecordResult` per record, in input order, while `records` is
-        still being read. A call that fails transiently (no reply, 408, 429, 5xx) is made again."""
+        still being read. A call that fails transiently (no reply, 408, 429, 5xx) is made again, with
+        backoff, until that chunk has kept failing for `timeout` seconds (None: no limit)."""
         from ..bulk import ExecuteMany
 
         return ExecuteMany(self, uri, records, chunk_size=chunk_size, concurrency=concurrency,
@@ -907,7 +908,7 @@ class AsyncServices(AsyncResource):
 
     def execute_many(
         self, uri: Locator, records: RecordSource, *, chunk_size: int = 100, concurrency: int = 4,
-        timeout: float | None = None, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
+        timeout: float | None = 300.0, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
     ) -> AsyncExecuteMany:  # fmt: skip
         """`Services.execute_many` for `AsyncClient`: `async for result in services.execute_many(...)`."""
         from ..bulk import AsyncExecuteMany

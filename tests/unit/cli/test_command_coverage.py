@@ -33,8 +33,8 @@ RENAMED: dict[str, str] = {
     "impex.imports.get_status": "impex import-status",
     "impex.imports.describe": "impex describe-imports",
     "logs.initiate_download": "logs download --no-wait",
-    "files.stream": "files download",
-    "services.execute_many": "services execute --records",  # the command streams to a file; an iterator is for Python callers
+    "files.stream": "files download",  # the command streams to a file; an iterator is for Python callers
+    "services.execute_many": "services execute --records",
 }
 # SDK path -> why no command
 NOT_COMMANDS: dict[str, str] = {
