@@ -3,8 +3,8 @@
     python bench/sdk.py                      # 10,000 records over v4 + 1,000 sequential v3 calls
     python bench/sdk.py --records 2000 --chunk 250 --concurrency 4 --calls 200
 
-1. v4: the records are split with `chunked()`, sent concurrently with `AsyncClient` (at most `--concurrency`
-   requests in flight), and the replies merged in order with `merge_v4()`; every output is checked.
+1. v4: `AsyncClient.services.execute_many()` streams the records in chunks (at most `--concurrency`
+   requests in flight) and hands the results back in input order; every output is checked.
 2. v3: `--calls` sequential one-record `execute` calls with the sync `Client`.
 Prints records/s and calls/s. Numbers depend on the machine and on whatever else it is running.
 
@@ -24,8 +24,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from cspark_core import AsyncClient, Client, SparkResponse
-from cspark_core.resources.services import chunked, merge_v4
+from cspark_core import AsyncClient, Client
 from cspark_emulator import Emulator
 
 SERVICE = "my-folder/my-service"  # input `value` -> `doubled`, `squared`, `label`
@@ -43,19 +42,19 @@ def check(outputs: list[Any], values: list[int]) -> None:
 
 
 async def run_v4(url: str, key: str, records: int, chunk: int, concurrency: int) -> float:
-    values = list(range(records))
-    chunks = chunked([{"value": v} for v in values], chunk)
-    gate = asyncio.Semaphore(concurrency)
+    values = range(records)
     async with AsyncClient(url, api_key=key, environ={}, logger=False, timeout=60_000) as spark:
-
-        async def send(part: list[Any]) -> SparkResponse:
-            async with gate:
-                return await spark.services.execute(SERVICE, inputs=part)
-
         start = time.perf_counter()
-        replies = await asyncio.wait_for(asyncio.gather(*(send(part) for part in chunks)), DEADLINE)
+        run = spark.services.execute_many(
+            SERVICE, ({"value": v} for v in values), chunk_size=chunk, concurrency=concurrency
+        )
+
+        async def collect() -> list[Any]:
+            return [result.outputs async for result in run]
+
+        outputs = await asyncio.wait_for(collect(), DEADLINE)
         elapsed = time.perf_counter() - start
-    check(merge_v4(replies)["outputs"], values)
+    check(outputs, list(values))
     return elapsed
 
 

@@ -148,8 +148,7 @@ class ResultsFile:
         """Every row again under the final header; the outputs a row came without are left empty."""
         writer = self.writer
         assert writer.names is not None and writer.header_names is not None
-        known = len(writer.lead) + len(writer.header_names)
-        added = len(writer.names) - len(writer.header_names)
+        width = len(writer.header(writer.names))  # a row written after a name was added holds its cell
         widened = self.out.with_name(self.out.name + ".widened")
         with (
             open(self.partial, encoding="utf-8", newline="") as source,
@@ -159,7 +158,7 @@ class ResultsFile:
             next(rows, None)
             out.writerow(writer.header(writer.names))
             for row in rows:
-                out.writerow([*row[:known], *([""] * added), *row[known:]])
+                out.writerow([*row[:-2], *([""] * (width - len(row))), *row[-2:]])
             target.flush()
             os.fsync(target.fileno())
         os.replace(widened, self.partial)

@@ -61,7 +61,7 @@ __all__ = [
 RecordSource = Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]]
 Progress = Callable[["BulkStats"], None]
 
-MAX_ATTEMPTS = 8  # pushes (or executes) of one chunk before its records are reported missing
+MAX_ATTEMPTS = 8  # times one chunk's results may be lost before its records are reported missing
 MAX_DELAY = 10.0  # seconds: the longest backoff between two tries of a bulk step
 FINISHED = ("completed", "completed_by_timeout", "failed", "cancelled", "closed_by_timeout", "closed")
 
@@ -713,25 +713,25 @@ class _ExecuteManyState:
         execute_request(uri, [{}], self._options)  # checks the locator and options before anything is sent
         self._records = records
         self._timeout, self._clock = timeout, clock
+        self._interval = 0.2  # the first backoff; the drivers take the client's retry interval
         self.on_progress = on_progress
         self.stats = BulkStats()
-        self._deadline = None if timeout is None else clock() + timeout
 
     def _request(self, records: list[dict[str, Any]]) -> ApiRequest:
         from .resources.services import execute_request
 
         return execute_request(self._uri, records, self._options)
 
-    def _failed(self, exc: SparkApiError, attempt: int, start: int) -> float:
-        """The wait before executing a chunk again; raises when it is not worth another try."""
+    def _failed(self, exc: SparkApiError, attempt: int, start: int, first: float) -> float:
+        """The wait before executing a chunk again; raises when it is not worth another try (not transient,
+        or the chunk has kept failing for `timeout` seconds)."""
         if not is_transient(exc):
             raise exc
-        if attempt + 1 >= MAX_ATTEMPTS:
-            raise exc
-        wait = backoff(attempt, 0.2)
-        if self._deadline is not None and self._clock() + wait >= self._deadline:
+        wait = backoff(attempt, self._interval)
+        if self._timeout is not None and self._clock() + wait - first >= self._timeout:
             raise JobTimeoutError(
-                f"records {start}+ kept failing until the {self._timeout:g} s timeout; last error: {exc}"
+                f"records {start} to {start + self.chunk_size - 1} kept failing for {self._timeout:g} s; "
+                f"last error: {exc}"
             ) from exc
         self.stats.retried += 1
         return wait
@@ -750,14 +750,15 @@ class ExecuteMany(_ExecuteManyState):
     def __init__(self, services: Services, uri: Any, records: Any, **options: Any) -> None:
         super().__init__(uri, records, **options)
         self._services = services
+        self._interval = services._transport.settings.retry_interval
 
     def _one(self, records: list[dict[str, Any]], start: int) -> list[RecordResult]:
-        attempt = 0
+        attempt, first = 0, self._clock()
         while True:
             try:
                 return split_v4(self._services._send(self._request(records)), start, records)
             except SparkApiError as exc:
-                time.sleep(self._failed(exc, attempt, start))
+                time.sleep(self._failed(exc, attempt, start, first))
                 attempt += 1
 
     def __iter__(self) -> Iterator[RecordResult]:
@@ -787,18 +788,19 @@ class AsyncExecuteMany(_ExecuteManyState):
     def __init__(self, services: AsyncServices, uri: Any, records: Any, **options: Any) -> None:
         super().__init__(uri, records, **options)
         self._services = services
+        self._interval = services._transport.settings.retry_interval
 
     async def _one(
         self, records: list[dict[str, Any]], start: int, gate: asyncio.Semaphore
     ) -> list[RecordResult]:
-        attempt = 0
+        attempt, first = 0, self._clock()
         while True:
             try:
                 async with gate:
                     reply = await self._services._send(self._request(records))
                 return split_v4(reply, start, records)
             except SparkApiError as exc:
-                await asyncio.sleep(self._failed(exc, attempt, start))
+                await asyncio.sleep(self._failed(exc, attempt, start, first))
                 attempt += 1
 
     async def __aiter__(self) -> AsyncIterator[RecordResult]:

@@ -57,23 +57,35 @@ class Journal:
                 f"a journal of an unfinished run is at {self.path}: resume it, or remove it to start over",
                 cause="journal",
             )
+        if not resume:  # made whole beside its place, then renamed: a kill never leaves half a journal
+            meta = {"key": _text(key), "tag": secrets.token_hex(4), "next_index": "0", "cursor": "null"}
+            fresh = self.path.with_name(self.path.name + ".new")
+            fresh.unlink(missing_ok=True)
+            self._db = self._connect(fresh)
+            self._put(meta)
+            self._db.close()
+            os.replace(fresh, self.path)
+        self._db = self._connect(self.path)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # consistent after a crash; a kill loses nothing
-            self._db.executescript(_SCHEMA)
             meta = dict(self._db.execute("SELECT name, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
             raise JournalError(f"{self.path} is not a usable journal: {exc}", cause="journal") from None
         if resume:
             self._check(meta, key)
-        else:
-            meta = {"key": _text(key), "tag": secrets.token_hex(4), "next_index": "0", "cursor": "null"}
-            self._put(meta)
         self.tag: str = meta["tag"]
         self.batch_id: str | None = meta.get("batch_id")
         self.next_index = int(meta.get("next_index", "0"))
         self.cursor: Any = json.loads(meta.get("cursor", "null"))
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # consistent after a crash; a kill loses nothing
+            db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(f"{path} is not a usable journal: {exc}", cause="journal") from None
+        return db
 
     def _check(self, meta: Mapping[str, str], key: Mapping[str, Any]) -> None:
         try:

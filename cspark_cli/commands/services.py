@@ -136,7 +136,8 @@ def execute_records(
             render_many(cli.out, results, echo)
         except BaseException:
             done = results.stats.records
-            cli.out.warn(f"stopped after {done} records; the output above holds those {done} only")
+            if done and cli.out.format != "table":
+                cli.out.warn(f"stopped after {done} records: the output holds those {done} only")
             raise
     stats = results.stats
     if stats.failed:

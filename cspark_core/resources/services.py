@@ -33,11 +33,9 @@ __all__ = [
     "ExecuteOptions",
     "Services",
     "alike",
-    "chunked",
     "compilation_job",
     "effective_dates",
     "execute_inputs",
-    "merge_v4",
     "next_page",
 ]
 
@@ -60,7 +58,6 @@ VALIDATION_TYPES = {
     "dynamic": "dynamic",
 }  # §6.14: static is sent as default_values
 DOWNLOAD_TYPES = {"original": "", "configured": "withmetadata"}  # §6.12
-RECORD_KEYS = ("outputs", "process_time", "warnings", "errors", "service_chain")  # v4 record-aligned arrays
 
 
 class ExecuteOptions(TypedDict, total=False):
@@ -308,47 +305,6 @@ def _check_format(response_format: str) -> None:
         raise SparkSdkError(
             f"response_format must be 'original' or 'alike', got {response_format!r}", cause=response_format
         )
-
-
-# --- chunks for large v4 runs (used by the CLI and the benchmark) -----------------------------------------
-
-
-def chunked(inputs: Inputs, size: int) -> list[list[Any]]:
-    """Split many records into v4 request-sized lists, in order. Columnar inputs keep their header row
-    at the top of every chunk."""
-    if size < 1:
-        raise SparkSdkError(f"chunk size must be positive, got {size!r}", cause=size)
-    records = execute_inputs(inputs)
-    if isinstance(records, dict):
-        return [[records]]
-    if _is_columnar(records):
-        head, rows = records[0], records[1:]
-        return [[head, *rows[i : i + size]] for i in range(0, len(rows), size)]
-    return [records[i : i + size] for i in range(0, len(records), size)]
-
-
-def _aligned(reply: Mapping[str, Any], key: str, count: int) -> list[Any]:
-    value = reply.get(key)
-    return list(value) if isinstance(value, list) else [value] * count
-
-
-def merge_v4(replies: Sequence[Any]) -> dict[str, Any]:
-    """One v4 body from the replies to consecutive chunks: the record-aligned arrays (`outputs`,
-    `process_time`, `warnings`, `errors`, `service_chain`) concatenated in order; every other key is the
-    first reply's (so `call_id` is the first chunk's)."""
-    bodies = [r.data if isinstance(r, SparkResponse) else r for r in replies]
-    if not bodies:
-        return {key: [] for key in RECORD_KEYS}
-    merged: dict[str, Any] = dict(bodies[0]) if isinstance(bodies[0], Mapping) else {}
-    for key in RECORD_KEYS:
-        merged[key] = []
-    for body in bodies:
-        if not isinstance(body, Mapping):
-            raise SparkSdkError("a v4 reply to merge is not a JSON object", cause=type(body).__name__)
-        count = len(_aligned(body, "outputs", 0))
-        for key in RECORD_KEYS:
-            merged[key].extend(_aligned(body, key, count))
-    return merged
 
 
 # --- transform, validate, metadata -------------------------------------------------------------------------
@@ -751,11 +707,12 @@ class Services(Resource):
 
     def execute_many(
         self, uri: Locator, records: RecordSource, *, chunk_size: int = 100, concurrency: int = 4,
-        timeout: float | None = None, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
+        timeout: float | None = 300.0, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
     ) -> ExecuteMany:  # fmt: skip
         """Execute every record through v4, `chunk_size` records a call, `concurrency` calls at a time;
         iterate the returned object for one `RecordResult` per record, in input order, while `records` is
-        still being read. A call that fails transiently (no reply, 408, 429, 5xx) is made again."""
+        still being read. A call that fails transiently (no reply, 408, 429, 5xx) is made again, with
+        backoff, until that chunk has kept failing for `timeout` seconds (None: no limit)."""
         from ..bulk import ExecuteMany
 
         return ExecuteMany(self, uri, records, chunk_size=chunk_size, concurrency=concurrency,
@@ -907,7 +864,7 @@ class AsyncServices(AsyncResource):
 
     def execute_many(
         self, uri: Locator, records: RecordSource, *, chunk_size: int = 100, concurrency: int = 4,
-        timeout: float | None = None, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
+        timeout: float | None = 300.0, on_progress: Progress | None = None, **options: Unpack[ExecuteOptions],
     ) -> AsyncExecuteMany:  # fmt: skip
         """`Services.execute_many` for `AsyncClient`: `async for result in services.execute_many(...)`."""
         from ..bulk import AsyncExecuteMany

@@ -48,7 +48,7 @@ class Blocking:
     def _wrap(self, value: Any) -> Any:
         if inspect.isawaitable(value):
             value = self._loop.run_until_complete(value)
-        if inspect.isasyncgen(value):
+        if inspect.isasyncgen(value) or hasattr(value, "__aiter__"):  # async iterators: collected
             value = self._loop.run_until_complete(_collect(value))
         if callable(value) or type(value).__module__.startswith("cspark_core.resources"):
             return Blocking(value, self._loop)

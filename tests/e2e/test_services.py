@@ -19,7 +19,7 @@ from cspark_core import (
     UnauthorizedError,
     UriParams,
 )
-from cspark_core.resources.services import chunked, merge_v4, next_page
+from cspark_core.resources.services import next_page
 
 SAMPLES = Path(__file__).resolve().parents[2] / "cspark_emulator" / "samples"
 WORKBOOK = SAMPLES / "my-folder" / "my-service.xlsx"
@@ -137,12 +137,18 @@ def test_execute_alike_format(spark: Any) -> None:
     assert res.records == [doubled(4)]
 
 
-def test_execute_chunks_merge_in_order(spark: Any) -> None:
-    records = [{"value": v} for v in range(11)]
-    replies = [spark.services.execute(SERVICE, inputs=chunk) for chunk in chunked(records, 4)]
-    merged = merge_v4(replies)
-    assert merged["outputs"] == [doubled(v) for v in range(11)]
-    assert len(merged["process_time"]) == 11
+def test_execute_many_streams_in_order_through_lost_replies(spark: Any, emulator: Any) -> None:
+    emulator.inject("lose", every=2, path="/execute")
+    results = list(spark.services.execute_many(SERVICE, ({"value": v} for v in range(11)), chunk_size=4))
+    assert [r.outputs for r in results] == [doubled(v) for v in range(11)]
+    assert [r.index for r in results] == list(range(11)) and all(r.ok for r in results)
+
+
+def test_batches_run_streams_in_order_through_lost_pulls(spark: Any, emulator: Any) -> None:
+    emulator.inject("lose", count=1, path="/chunkresults")
+    records = ({"value": v} for v in range(11))
+    results = list(spark.batches.run(SERVICE, records, chunk_size=4, poll_interval=0.01))
+    assert [r.outputs for r in results] == [doubled(v) for v in range(11)]
 
 
 def test_execute_unknown_service_is_not_found(spark: Any) -> None:

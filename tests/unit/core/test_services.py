@@ -218,30 +218,6 @@ def test_alike_reshapes_v3_like_v4() -> None:
     assert sv.alike(v4) is v4
 
 
-def test_chunked_keeps_order_and_columnar_header() -> None:
-    records = [{"v": i} for i in range(7)]
-    chunks = sv.chunked(records, 3)
-    assert [len(c) for c in chunks] == [3, 3, 1]
-    assert [r for c in chunks for r in c] == records
-    columnar = [["v"], *[[i] for i in range(5)]]
-    assert sv.chunked(columnar, 2) == [[["v"], [0], [1]], [["v"], [2], [3]], [["v"], [4]]]
-    with pytest.raises(SparkSdkError):
-        sv.chunked(records, 0)
-
-
-def test_merge_v4_concatenates_record_arrays_in_order() -> None:
-    first = {"outputs": [{"y": 0}, {"y": 1}], "process_time": [1, 2], "warnings": [None, None],
-             "errors": [None, None], "service_chain": [None, None], "call_id": "c1",
-             "version": "1.0.0"}  # fmt: skip
-    second = SparkResponse(200, {"outputs": [{"y": 2}], "process_time": [3], "call_id": "c2"})
-    merged = sv.merge_v4([first, second])
-    assert merged["outputs"] == [{"y": 0}, {"y": 1}, {"y": 2}]
-    assert merged["process_time"] == [1, 2, 3]
-    assert merged["warnings"] == [None, None, None]  # a missing array is padded, keeping records aligned
-    assert (merged["call_id"], merged["version"]) == ("c1", "1.0.0")
-    assert sv.merge_v4([])["outputs"] == []
-
-
 # --- transform, validate, metadata -------------------------------------------------------------------------
 
 
