@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -16,8 +17,9 @@ from typer.testing import CliRunner
 from cspark_cli.commands.promote import parse_tolerance
 from cspark_cli.context import AppContext
 from cspark_cli.main import app
-from cspark_core import SparkResponse
+from cspark_core import Settings, SparkResponse
 from cspark_core.resources.services import Services
+from cspark_core.transport import SyncTransport
 
 ROW = {
     "service": "f/s", "source_version": "1.0.0", "source_version_id": "src", "target": "f/s",
@@ -26,26 +28,28 @@ ROW = {
 
 
 class Fake:
-    """migrate() reports one moved version; the SDK's real `services` sends to a fake transport, whose v4
-    execute replies answer `fee` 10 on the source and 12 on the target for records whose value is over 50."""
+    """migrate() reports one moved version; `services` is the SDK's own, over an `httpx.MockTransport` whose
+    v4 execute replies answer `fee` 10 on the source and 12 on the target for values over 50."""
 
     def __init__(self) -> None:
         self.impex = SimpleNamespace(migrate=self.migrate)
-        self.services = Services(SimpleNamespace(send=self.send))  # type: ignore[arg-type]
+        settings = Settings.build(
+            "https://excel.test.coherent.global/t", api_key="k", environ={}, logger=False
+        )
+        http = httpx.Client(transport=httpx.MockTransport(self.reply))
+        self.services = Services(SyncTransport(settings, http_client=http))
         self.migrated: list[dict[str, Any]] = []
-
-    def send(self, req: Any) -> SparkResponse:
-        assert req.path == "api/v4/execute"
-        return self.execute(f"version/{req.json['version_id']}", req.json["inputs"])
 
     def migrate(self, to: Any, **options: Any) -> SparkResponse:
         self.migrated.append(options)
         return SparkResponse(200, {"services": [ROW], "export": {}, "imports": [{}]})
 
-    def execute(self, uri: str, records: list[dict[str, Any]], **options: Any) -> SparkResponse:
-        high = 12 if uri == "version/dst" else 10
-        outputs = [{"fee": high if r["value"] > 50 else 5, "value": r["value"]} for r in records]
-        return SparkResponse(200, {"outputs": outputs, "errors": [None] * len(records)})
+    def reply(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/t/api/v4/execute"
+        body = json.loads(request.content)
+        high = 12 if body["version_id"] == "dst" else 10
+        outputs = [{"fee": high if r["value"] > 50 else 5, "value": r["value"]} for r in body["inputs"]]
+        return httpx.Response(200, json={"outputs": outputs, "errors": [None] * len(outputs)})
 
     def close(self) -> None:
         pass
