@@ -63,6 +63,9 @@ Progress = Callable[["BulkStats"], None]
 
 MAX_ATTEMPTS = 8  # times one chunk's results may be lost before its records are reported missing
 MAX_DELAY = 10.0  # seconds: the longest backoff between two tries of a bulk step
+STALL = (
+    300.0  # seconds without a result while Spark shows none waiting: the chunks out there are pushed again
+)
 FINISHED = ("completed", "completed_by_timeout", "failed", "cancelled", "closed_by_timeout", "closed")
 
 
@@ -207,15 +210,24 @@ def _pipeline_status(data: Any) -> Mapping[str, Any]:
     return inner if isinstance(inner, Mapping) else data
 
 
+def _count(status: Mapping[str, Any], *names: str) -> int:
+    return sum(int(status.get(name) or 0) for name in names)
+
+
 def settled(status: Mapping[str, Any]) -> bool:
-    """Spark holds nothing more for us: no result waits to be pulled and every record pushed has been
-    processed (completed or failed). Field names are Spark's; a missing `records_failed` counts as 0."""
-    available = int(status.get("records_available") or 0) + int(status.get("chunks_available") or 0)
-    submitted = status.get("record_submitted", status.get("records_submitted"))
-    if submitted is None or "records_completed" not in status:
+    """Spark holds nothing more for us: no result waits to be pulled, and every record (or every chunk)
+    pushed has been processed, completed or failed. Field names are Spark's; which counters real Spark
+    fills in is not documented, so either family will do and a missing `*_failed` counts as 0."""
+    if _count(status, "records_available", "chunks_available"):
         return False
-    processed = int(status.get("records_completed") or 0) + int(status.get("records_failed") or 0)
-    return available == 0 and processed >= int(submitted)
+    submitted = status.get("record_submitted", status.get("records_submitted"))
+    records = submitted is not None and "records_completed" in status
+    if records and _count(status, "records_completed", "records_failed") >= int(submitted):
+        return True
+    chunks = status.get("chunks_submitted")
+    if chunks is None or "chunks_completed" not in status:
+        return False
+    return _count(status, "chunks_completed", "chunks_failed") >= int(chunks)
 
 
 class _BatchRunState:
@@ -249,6 +261,7 @@ class _BatchRunState:
         self._exhausted = False
         self._next_index = journal.next_index if journal else 0  # the next record to hand out
         self._settled_twice = False
+        self._progressed = clock()  # when results last came in
         self._reattached = False
         self._closed = False
 
@@ -325,6 +338,8 @@ class _BatchRunState:
             if self.journal is not None:
                 self.journal.results(chunk.seq, [r.to_dict() for r in chunk.results])
             new += len(chunk.records)
+        if new:
+            self._progressed = self.clock.now()
         return new
 
     def _judge(self, status: Mapping[str, Any]) -> str:
@@ -334,8 +349,15 @@ class _BatchRunState:
         if state in FINISHED:
             return "dead"
         waiting = [c for c in self._chunks if c.results is None and c.queued]
-        if not waiting or not settled(status):
+        if not waiting:
             self._settled_twice = False
+            return "wait"
+        if not settled(status):
+            self._settled_twice = False
+            quiet = not _count(status, "records_available", "chunks_available")
+            if quiet and self.clock.now() - self._progressed > STALL:  # counters that never add up
+                self._progressed = self.clock.now()
+                return "lost"
             return "wait"
         if not self._settled_twice:  # seen once: look again after a poll, in case a counter lags
             self._settled_twice = True

@@ -20,6 +20,7 @@ from cspark_core import AsyncClient, Client, JobTimeoutError, Journal, JournalEr
 from cspark_core.bulk import (
     MAX_ATTEMPTS,
     MAX_DELAY,
+    STALL,
     BulkStats,
     RecordResult,
     _BatchRunState,
@@ -112,6 +113,8 @@ def test_settled_needs_nothing_available_and_everything_processed() -> None:
     assert not settled({"records_available": 1, "record_submitted": 10, "records_completed": 10})
     assert not settled({"records_available": 0, "record_submitted": 10, "records_completed": 9})
     assert not settled({"records_available": 0})  # counters missing: never guessed
+    assert settled({"chunks_available": 0, "chunks_submitted": 3, "chunks_completed": 2, "chunks_failed": 1})
+    assert not settled({"chunks_available": 1, "chunks_submitted": 3, "chunks_completed": 3})
 
 
 def test_lost_chunks_are_found_on_the_second_settled_look_and_given_up_after_max_attempts() -> None:
@@ -127,6 +130,8 @@ def test_lost_chunks_are_found_on_the_second_settled_look_and_given_up_after_max
     assert run._judge(calm) == "lost"
     assert run._judge({"batch_status": "failed"}) == "dead"
     assert run._judge({**calm, "records_completed": 4}) == "wait"
+    run._progressed -= STALL + 1  # no result for that long, and Spark shows none waiting: lost too
+    assert run._judge({**calm, "records_completed": 4}) == "lost"
     for _ in range(MAX_ATTEMPTS):
         push_all(run)
         run._requeue("lost")
