@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import os
 import shlex
 import signal
 import sys
@@ -268,23 +267,24 @@ def journal_path(out: Path) -> Path:
 
 
 def fingerprint(file: str) -> dict[str, Any]:
-    """What identifies the input of a resumable run: its name, size and a hash of its bytes."""
+    """What identifies the input of a resumable run: a hash of its bytes (a renamed copy still resumes)."""
     import hashlib
 
     digest = hashlib.sha256()
     with open(file, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return {"input": os.path.abspath(file), "input_sha256": digest.hexdigest()}
+    return {"input_sha256": digest.hexdigest()}
 
 
-def count_lines(file: str, fmt: str) -> int | None:
+def count_lines(file: str) -> int | None:
     """About how many records a .csv or .jsonl file holds (for the progress bar only)."""
-    if file == "-" or fmt not in ("csv", "jsonl") or Path(file).suffix.lower() not in (".csv", ".jsonl"):
+    suffix = Path(file).suffix.lower()
+    if file == "-" or suffix not in (".csv", ".jsonl", ".ndjson"):
         return None
     with open(file, "rb") as handle:
         lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-    return max(lines - (1 if fmt == "csv" else 0), 0)
+    return max(lines - (1 if suffix == ".csv" else 0), 0)
 
 
 def prepare_out(out: Path, force: bool, resume: bool) -> None:
@@ -596,7 +596,7 @@ def run(
     if first is None:
         raise typer.BadParameter(f"{file!r} holds no records", param_hint="'--file'")
     started = time.monotonic()
-    with cli.out.progress(count_lines(file, fmt), "batch") as bar, sigterm_as_interrupt():
+    with cli.out.progress(count_lines(file), "batch") as bar, sigterm_as_interrupt():
         batch = cli.client().batches.run(
             target, itertools.chain([first], records), chunk_size=chunk_size, parameters=common,
             summary=chunk_summary, timeout=timeout, poll_interval=poll_interval, max_in_flight=max_in_flight,
