@@ -22,19 +22,30 @@ from typing import IO, Any, Literal
 
 import typer
 
-__all__ = ["RecordFormat", "infer_value", "parse_inputs", "parse_json_option", "read_records"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "RecordFormat",
+    "UnsendableJson",
+    "infer_value",
+    "loads_json",
+    "parse_inputs",
+    "parse_json_option",
+    "read_records",
+]
 
 RecordFormat = Literal["jsonl", "json", "csv"]
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
 _EXTENSIONS: dict[str, RecordFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
 _FORMS = "key=value, key:=<json>, a JSON object, @file.json or -"
+MAX_JSON_DEPTH = 200  # levels of nesting accepted in JSON that will be sent
 
 
 def infer_value(text: str) -> Any:
     """`42` -> 42, `1.5` -> 1.5, `true`/`false`/`null` -> JSON literals; everything else stays a string.
 
-    Only JSON spellings count, so `007`, `1_000`, `NaN` and `True` stay strings.
+    Only JSON spellings count, so `007`, `1_000`, `NaN` and `True` stay strings, and so do numbers no JSON
+    number can carry (`1e999`, an integer of thousands of digits). Never raises.
     """
     if text in _LITERALS:
         return _LITERALS[text]
@@ -42,7 +53,10 @@ def infer_value(text: str) -> Any:
     if not match:
         return text
     if match.group(1) is None and match.group(2) is None:
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # more digits than int() converts: like 1e999, it cannot be a number
+            return text
     number = float(text)
     return number if math.isfinite(number) else text
 
@@ -55,13 +69,65 @@ def _where(index: int, total: int) -> str:
     return f" (entry {index})" if total > 1 else ""
 
 
+class UnsendableJson(ValueError):
+    """Valid to Python's json module, but not JSON that can be sent: NaN/Infinity, a number out of range,
+    an integer too long to convert, nesting deeper than `MAX_JSON_DEPTH`."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise UnsendableJson(f"the number {_clip(text, 20)} is out of range")
+    return number
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise UnsendableJson(f"an integer has {len(text.lstrip('-'))} digits (too many)") from None
+
+
+def _constant(name: str) -> Any:
+    raise UnsendableJson(f"{name} is not a JSON value")
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` levels (iterative: no recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def loads_json(text: str) -> Any:
+    """`json.loads` for a value that is going to be sent. Syntax errors raise `json.JSONDecodeError`; NaN,
+    Infinity, out-of-range numbers, over-long integers and nesting deeper than `MAX_JSON_DEPTH` raise
+    `UnsendableJson` (so they never fail later, inside the HTTP library). Pure, for every reader."""
+    try:
+        value = json.loads(text, parse_float=_finite, parse_int=_integer, parse_constant=_constant)
+    except RecursionError:
+        raise UnsendableJson(f"it is nested too deeply (more than {MAX_JSON_DEPTH} levels)") from None
+    if _too_deep(value, MAX_JSON_DEPTH):
+        raise UnsendableJson(f"it is nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+    return value
+
+
 def _load_json(text: str, flag: str, origin: str) -> Any:
     try:
-        return json.loads(text)
+        return loads_json(text)
     except json.JSONDecodeError as exc:
         raise _bad(
             flag, f"{origin} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except UnsendableJson as exc:
+        raise _bad(flag, f"{origin} cannot be sent: {exc}") from None
 
 
 def _read_text(path: str, flag: str) -> str:
