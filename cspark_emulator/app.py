@@ -262,9 +262,17 @@ def error_reply(family: str, status: int, message: str, code: str) -> Response:
     return json_reply(body, status, headers)
 
 
+def attachment_name(filename: str, fallback: str = "download") -> str:
+    """A name for Content-Disposition: its last path part only, without quotes, control characters or
+    leading dots, ASCII (a header value), at most 150 characters; never a path."""
+    base = re.split(r"[/\\]", filename)[-1]
+    base = re.sub(r'[\x00-\x1f\x7f"]', "", base).encode("ascii", "replace").decode("ascii")
+    base = base.strip().lstrip(".").strip()[-150:]
+    return base or fallback
+
+
 def file_reply(content: bytes, filename: str, content_type: str) -> Response:
-    safe = filename.replace('"', "")
-    disposition = f'attachment; filename="{safe}"'
+    disposition = f'attachment; filename="{attachment_name(filename)}"'
     return Response(content, media_type=content_type, headers={"content-disposition": disposition})
 
 

@@ -163,3 +163,27 @@ def test_dot_names_elsewhere_are_refused_too(run: Any, emulator: Any) -> None:
     result = run("folders", "delete", "..", "--yes")
     one_error_line(result, 2, "'..'")
     assert sum(emulator.rt.counts.values()) == before
+
+
+# -- downloads ----------
+@pytest.mark.parametrize(
+    ("asked", "saved"),
+    [
+        (".bashrc", "bashrc"),
+        ("../../../evil.xlsx", "evil.xlsx"),
+        ("a" * 300 + ".xlsx", None),
+    ],
+)
+def test_a_suggested_download_name_is_a_safe_base_name(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asked: str, saved: str | None
+) -> None:
+    work = tmp_path / "work" / "deeper" / "still"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    result = run("services", "download", "my-folder/my-service", "--file-name", asked)
+    assert result.exit_code == 0, result.stderr
+    names = [p.name for p in work.iterdir()]
+    assert len(names) == 1 and not names[0].startswith(".") and len(names[0]) <= 200, names
+    if saved is not None:
+        assert names == [saved]
+    assert [p.name for p in tmp_path.iterdir()] == ["work"]  # nothing written above the current folder
