@@ -467,9 +467,8 @@ def _secret_material(credentials: Credentials) -> bytes:
     """What the token cache key hashes for the secret: the client secret, or the OAuth file's content."""
     if credentials.kind == "oauth_file" and credentials.oauth_path:
         try:
-            with open(credentials.oauth_path, "rb") as handle:
-                return hashlib.sha256(handle.read(1 << 20)).digest()
-        except OSError:
+            return hashlib.sha256(read_regular_file(Path(credentials.oauth_path), 1 << 20)).digest()
+        except (OSError, SetupError):
             return b""
     return hashlib.sha256((credentials.client_secret or "").encode()).digest()
 

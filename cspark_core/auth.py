@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -101,12 +102,12 @@ class OAuth:
             return cls._from_mapping(value, "oauth")
         path = Path(value)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(_read_small_file(path, 1 << 20).decode("utf-8"))
         except OSError as exc:
             raise SettingsError(
-                f"cannot read OAuth file {str(path)!r}: {exc.strerror}", cause=str(path)
+                f"cannot read OAuth file {str(path)!r}: {exc.strerror or exc}", cause=str(path)
             ) from None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SettingsError(f"OAuth file {str(path)!r} is not valid JSON", cause=str(path)) from None
         if not isinstance(data, Mapping):
             raise SettingsError(f"OAuth file {str(path)!r} must hold a JSON object", cause=str(path))
@@ -131,6 +132,21 @@ class OAuth:
 
     def __repr__(self) -> str:
         return f"OAuth(client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
+
+
+def _read_small_file(path: Path, limit: int) -> bytes:
+    """A regular file of at most `limit` bytes; a FIFO, a device (`/dev/zero`) or a folder is refused
+    without reading it, so a settings file can never hang or exhaust memory."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"{path} is larger than {limit} bytes")
+        return os.read(fd, limit + 1)[:limit]
+    finally:
+        os.close(fd)
 
 
 AuthKind = Literal["oauth", "api_key", "token", "open"]
