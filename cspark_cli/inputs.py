@@ -31,6 +31,7 @@ __all__ = [
     "parse_inputs",
     "parse_json_option",
     "read_records",
+    "read_stdin",
 ]
 
 RecordFormat = Literal["jsonl", "json", "csv"]
@@ -139,6 +140,14 @@ def _read_text(path: str, flag: str) -> str:
         raise _bad(flag, f"{path!r} is not UTF-8 text") from None
 
 
+def read_stdin(flag: str, stdin: IO[str] | None = None) -> str:
+    """All of stdin as text; bytes that are not UTF-8 are a usage error naming the flag (never exit 1)."""
+    try:
+        return (stdin or sys.stdin).read()
+    except UnicodeDecodeError:
+        raise _bad(flag, "stdin is not UTF-8 text") from None
+
+
 def parse_json_option(flag: str, raw: str) -> Any:
     """Parse one JSON-valued option (any JSON value), failing as a usage error that names the flag."""
     return _load_json(raw, flag, repr(_clip(raw)))
@@ -156,7 +165,7 @@ def _object(value: Any, flag: str, origin: str) -> dict[str, Any]:
 
 def _parse_entry(entry: str, flag: str, where: str, stdin: IO[str]) -> dict[str, Any]:
     if entry == "-":
-        return _object(_load_json(stdin.read(), flag, f"stdin{where}"), flag, f"stdin{where}")
+        return _object(_load_json(read_stdin(flag, stdin), flag, f"stdin{where}"), flag, f"stdin{where}")
     if entry.startswith("@"):
         origin = f"{entry[1:]!r}{where}"
         return _object(_load_json(_read_text(entry[1:], flag), flag, origin), flag, origin)
@@ -192,7 +201,7 @@ def read_records(
 ) -> list[dict[str, Any]]:
     """Read records (JSON objects) from a file or `-`; the format comes from the extension unless given."""
     if source == "-":
-        text = (stdin or sys.stdin).read()
+        text = read_stdin(flag, stdin)
         fmt = format or _sniff(text)
         origin = "stdin"
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -232,7 +231,9 @@ class _Asker:
 
 
 def _read_stdin(flag: str) -> str:
-    value = sys.stdin.read().strip()
+    from ..inputs import read_stdin
+
+    value = read_stdin(flag).strip()
     if not value:
         raise typer.BadParameter("stdin was empty", param_hint=f"'{flag}'")
     if "\n" in value:

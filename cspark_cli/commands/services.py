@@ -6,7 +6,6 @@ and delete. One command per SDK method: `get_versions` is `services versions`, a
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,7 +14,7 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..inputs import parse_inputs, parse_json_option, read_records
+from ..inputs import parse_inputs, parse_json_option, read_records, read_stdin
 from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_iso, check_locator
 from ..output import Column, Output, Progress, cell
 
@@ -442,7 +441,7 @@ def _transform_body(raw: str | None) -> Any:
     if raw is None:
         return None
     if raw == "-":
-        return parse_json_option("--inputs", sys.stdin.read())
+        return parse_json_option("--inputs", read_stdin("--inputs"))
     if raw.startswith("@"):
         try:
             text = Path(raw[1:]).read_text(encoding="utf-8-sig")

@@ -187,3 +187,16 @@ def test_a_suggested_download_name_is_a_safe_base_name(
     if saved is not None:
         assert names == [saved]
     assert [p.name for p in tmp_path.iterdir()] == ["work"]  # nothing written above the current folder
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("services", "execute", "my-folder/my-service", "--inputs", "-"),
+        ("services", "execute", "my-folder/my-service", "--records", "-"),
+    ],
+)
+def test_stdin_that_is_not_utf8_is_a_usage_error(run: Any, args: tuple[str, ...]) -> None:
+    """Found by the property-based suite: a lone surrogate's bytes on stdin used to exit 1."""
+    result = CliRunner().invoke(app, list(args), input=b'{"x": "\xed\xa0\x80"}')
+    one_error_line(result, 2, args[3], "UTF-8")

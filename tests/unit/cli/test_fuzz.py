@@ -200,7 +200,7 @@ def invocations(draw: st.DrawFn) -> tuple[list[str], dict[str, str], str]:
 
 @settings(FUZZ, max_examples=CLI_EXAMPLES, deadline=5000)
 @given(invocation=invocations())
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(max(300, CLI_EXAMPLES))
 def test_whole_cli(invocation: tuple[list[str], dict[str, str], str], tmp_path: Path) -> None:
     argv, env, stdin = invocation
     base = {
@@ -211,7 +211,8 @@ def test_whole_cli(invocation: tuple[list[str], dict[str, str], str], tmp_path: 
     cwd = os.getcwd()
     os.chdir(tmp_path)  # downloads land in a temporary folder
     try:
-        result = CliRunner().invoke(app, argv, input=stdin, env={**base, **env})
+        stdin_bytes = stdin.encode("utf-8", "surrogatepass")  # lone surrogates: bytes that are not UTF-8
+        result = CliRunner().invoke(app, argv, input=stdin_bytes, env={**base, **env})
     finally:
         os.chdir(cwd)
     output = result.stdout + result.stderr
