@@ -338,3 +338,18 @@ def test_a_fifo_config_file_is_refused_without_reading_it(tmp_path: Path) -> Non
     os.mkfifo(tmp_path / "config.toml")
     with pytest.raises(SetupError, match="not a regular file"):
         ProfileStore(tmp_path).load()
+
+
+def test_the_token_cache_key_changes_with_the_secret(tmp_path: Path) -> None:
+    def key(secret: str) -> str:
+        profile = Profile("p", env="dev", tenant="acme", client_id="cid", client_secret=secret)
+        return resolve_connection(profile, {}).cache_key()
+
+    assert key("right") == key("right") and key("right") != key("wrong")
+    assert "right" not in key("right")  # a hash, never the secret
+    oauth_file = tmp_path / "oauth.json"
+    oauth_file.write_text('{"client_id": "cid", "client_secret": "one"}')
+    via_file = resolve_connection(Profile("p", base_url="https://x/t", oauth_path=str(oauth_file)), {})
+    before = via_file.cache_key()
+    oauth_file.write_text('{"client_id": "cid", "client_secret": "two"}')
+    assert via_file.cache_key() != before
