@@ -83,10 +83,11 @@ def _split_dest(dest: Path | None) -> tuple[Path, Path | None]:
 
 
 def final_name(response: Any, fallback: str) -> str:
-    """The server's file name (Content-Disposition) or `fallback`; never a path."""
-    from cspark_core.resources._base import file_name_from
+    """The server's file name (Content-Disposition) or `fallback`, made a safe base name (no folders, no
+    leading dot, bounded length): never a path, never a dotfile."""
+    from cspark_core.resources._base import file_name_from, safe_file_name
 
-    return file_name_from(getattr(response, "headers", {}) or {}, fallback)
+    return file_name_from(getattr(response, "headers", {}) or {}, safe_file_name(fallback, "download"))
 
 
 def save_download(

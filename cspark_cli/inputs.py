@@ -23,12 +23,16 @@ from typing import IO, Any, Literal
 import typer
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "RecordFormat",
+    "UnsendableJson",
     "infer_value",
     "iter_records",
+    "loads_json",
     "parse_inputs",
     "parse_json_option",
     "read_records",
+    "read_stdin",
 ]
 
 RecordFormat = Literal["jsonl", "json", "csv"]
@@ -36,12 +40,14 @@ _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?")
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
 _EXTENSIONS: dict[str, RecordFormat] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
 _FORMS = "key=value, key:=<json>, a JSON object, @file.json or -"
+MAX_JSON_DEPTH = 200  # levels of nesting accepted in JSON that will be sent
 
 
 def infer_value(text: str) -> Any:
     """`42` -> 42, `1.5` -> 1.5, `true`/`false`/`null` -> JSON literals; everything else stays a string.
 
-    Only JSON spellings count, so `007`, `1_000`, `NaN` and `True` stay strings.
+    Only JSON spellings count, so `007`, `1_000`, `NaN` and `True` stay strings, and so do numbers no JSON
+    number can carry (`1e999`, an integer of thousands of digits). Never raises.
     """
     if text in _LITERALS:
         return _LITERALS[text]
@@ -49,7 +55,10 @@ def infer_value(text: str) -> Any:
     if not match:
         return text
     if match.group(1) is None and match.group(2) is None:
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # more digits than int() converts: like 1e999, it cannot be a number
+            return text
     number = float(text)
     return number if math.isfinite(number) else text
 
@@ -62,13 +71,65 @@ def _where(index: int, total: int) -> str:
     return f" (entry {index})" if total > 1 else ""
 
 
+class UnsendableJson(ValueError):
+    """Valid to Python's json module, but not JSON that can be sent: NaN/Infinity, a number out of range,
+    an integer too long to convert, nesting deeper than `MAX_JSON_DEPTH`."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise UnsendableJson(f"the number {_clip(text, 20)} is out of range")
+    return number
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise UnsendableJson(f"an integer has {len(text.lstrip('-'))} digits (too many)") from None
+
+
+def _constant(name: str) -> Any:
+    raise UnsendableJson(f"{name} is not a JSON value")
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` levels (iterative: no recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def loads_json(text: str) -> Any:
+    """`json.loads` for a value that is going to be sent. Syntax errors raise `json.JSONDecodeError`; NaN,
+    Infinity, out-of-range numbers, over-long integers and nesting deeper than `MAX_JSON_DEPTH` raise
+    `UnsendableJson` (so they never fail later, inside the HTTP library). Pure, for every reader."""
+    try:
+        value = json.loads(text, parse_float=_finite, parse_int=_integer, parse_constant=_constant)
+    except RecursionError:
+        raise UnsendableJson(f"it is nested too deeply (more than {MAX_JSON_DEPTH} levels)") from None
+    if _too_deep(value, MAX_JSON_DEPTH):
+        raise UnsendableJson(f"it is nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+    return value
+
+
 def _load_json(text: str, flag: str, origin: str) -> Any:
     try:
-        return json.loads(text)
+        return loads_json(text)
     except json.JSONDecodeError as exc:
         raise _bad(
             flag, f"{origin} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except UnsendableJson as exc:
+        raise _bad(flag, f"{origin} cannot be sent: {exc}") from None
 
 
 def _read_text(path: str, flag: str) -> str:
@@ -78,6 +139,14 @@ def _read_text(path: str, flag: str) -> str:
         raise _bad(flag, f"cannot read {path!r}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise _bad(flag, f"{path!r} is not UTF-8 text") from None
+
+
+def read_stdin(flag: str, stdin: IO[str] | None = None) -> str:
+    """All of stdin as text; bytes that are not UTF-8 are a usage error naming the flag (never exit 1)."""
+    try:
+        return (stdin or sys.stdin).read()
+    except UnicodeDecodeError:
+        raise _bad(flag, "stdin is not UTF-8 text") from None
 
 
 def parse_json_option(flag: str, raw: str) -> Any:
@@ -97,7 +166,7 @@ def _object(value: Any, flag: str, origin: str) -> dict[str, Any]:
 
 def _parse_entry(entry: str, flag: str, where: str, stdin: IO[str]) -> dict[str, Any]:
     if entry == "-":
-        return _object(_load_json(stdin.read(), flag, f"stdin{where}"), flag, f"stdin{where}")
+        return _object(_load_json(read_stdin(flag, stdin), flag, f"stdin{where}"), flag, f"stdin{where}")
     if entry.startswith("@"):
         origin = f"{entry[1:]!r}{where}"
         return _object(_load_json(_read_text(entry[1:], flag), flag, origin), flag, origin)
@@ -142,9 +211,12 @@ def iter_records(
     consumed, never whole. The format comes from the extension unless given; stdin is sniffed."""
     if source == "-":
         stream = stdin or sys.stdin
-        head = _peek(stream)
-        fmt = format or _sniff(head)
-        yield from _READERS[fmt](_chained(head, stream), flag, "stdin")
+        try:
+            head = _peek(stream)
+            fmt = format or _sniff(head)
+            yield from _READERS[fmt](_chained(head, stream), flag, "stdin")
+        except UnicodeDecodeError:
+            raise _bad(flag, "stdin is not UTF-8 text") from None
         return
     fmt = format or _format_of(source, flag)
     try:
@@ -228,7 +300,7 @@ def _read_jsonl(stream: IO[str], flag: str, origin: str) -> Iterator[dict[str, A
 
 def _read_json_array(stream: IO[str], flag: str, origin: str) -> Iterator[dict[str, Any]]:
     """A JSON array of objects, decoded one element at a time (a single object is one record)."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_float=_finite, parse_int=_integer, parse_constant=_constant)
     buffer, position, eof, count, opened = "", 0, False, 0, False
 
     def more() -> bool:
@@ -276,7 +348,12 @@ def _read_json_array(stream: IO[str], flag: str, origin: str) -> Iterator[dict[s
                 value, end = decoder.raw_decode(buffer, position)
                 if end == len(buffer) and not eof and isinstance(value, int | float):
                     raise ValueError("a number may go on")  # read more before trusting it
+                if _too_deep(value, MAX_JSON_DEPTH):
+                    raise UnsendableJson(f"it is nested too deeply (more than {MAX_JSON_DEPTH} levels)")
                 break
+            except (UnsendableJson, RecursionError) as exc:
+                why = str(exc) if isinstance(exc, UnsendableJson) else "it is nested too deeply"
+                raise _bad(flag, f"record {count + 1} of {origin} cannot be sent: {why}") from None
             except ValueError as exc:
                 if eof or not more():
                     message = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)

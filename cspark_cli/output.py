@@ -238,9 +238,12 @@ class Output:
         self._secrets.update(s for s in secrets if s and len(s) >= 4)
 
     def scrub(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, _MASK)
-        return text
+        """`text` without the secrets, in any of the forms libraries quote them in (`b'key\\r'`, ...)."""
+        if not self._secrets:
+            return text
+        from cspark_core.log import redact  # secrets are registered only once the SDK is in use
+
+        return redact(text, self._secrets, _MASK)
 
     def info(self, message: str) -> None:
         if not self.quiet:

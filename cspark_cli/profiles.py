@@ -41,6 +41,7 @@ __all__ = [
     "credentials_from_env",
     "forget_tokens",
     "mask",
+    "read_regular_file",
     "resolve_connection",
     "select_profile_name",
     "validate_profile_name",
@@ -194,16 +195,18 @@ class ProfileStore:
 
     def load(self) -> ProfileConfig:
         try:
-            raw = self.path.read_bytes()
+            raw = read_regular_file(self.path)
         except FileNotFoundError:
             return ProfileConfig()
         except OSError as exc:
-            raise SetupError(f"cannot read {self.path}: {exc.strerror}") from None
+            raise SetupError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         self._check_mode()
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SetupError(f"{self.path} is not valid TOML: {exc}", hint="fix or remove the file") from None
+        except RecursionError:
+            raise SetupError(f"{self.path} is nested too deeply to be a cspark config") from None
         return self._parse(data)
 
     def _parse(self, data: dict[str, Any]) -> ProfileConfig:
@@ -223,11 +226,33 @@ class ProfileStore:
         mode = stat.S_IMODE(self.path.stat().st_mode)
         if mode & 0o077:
             self._warn(f"{self.path} is readable by other users (mode {mode:o}): run `chmod 600 {self.path}`")
+        for folder in dict.fromkeys([self.directory, self.path.resolve().parent]):
+            try:
+                wide = stat.S_IMODE(folder.stat().st_mode)
+            except OSError:
+                continue
+            if wide & 0o022:
+                self._warn(
+                    f"the config folder {folder} is writable by other users (mode {wide:o}), who could "
+                    f"replace config.toml: run `chmod 700 {folder}`"
+                )
 
     def save(self, config: ProfileConfig) -> None:
         import tomli_w
 
-        atomic_write(self.path, tomli_w.dumps(config.to_toml()).encode("utf-8"))
+        atomic_write(self._write_target(), tomli_w.dumps(config.to_toml()).encode("utf-8"))
+
+    def _write_target(self) -> Path:
+        """Where saving writes: config.toml itself, or, when it is a symbolic link (dotfiles kept in a
+        repository), the file it points to, so the link is kept rather than replaced by a regular file."""
+        if not self.path.is_symlink():
+            return self.path
+        target = self.path.resolve()
+        if target.exists() and not target.is_file():
+            raise SetupError(f"{self.path} links to {target}, which is not a regular file: not writing it")
+        if not target.parent.is_dir():
+            raise SetupError(f"{self.path} links to {target}, whose folder does not exist: not writing it")
+        return target
 
     def get(self, name: str) -> Profile:
         config = self.load()
@@ -268,6 +293,24 @@ def _known(config: ProfileConfig) -> str:
         if config.profiles
         else " (there are no profiles yet)"
     )
+
+
+def read_regular_file(path: Path, limit: int = 16 << 20) -> bytes:
+    """A config file's bytes; anything but a regular file (a FIFO, a device, a folder) is refused without
+    reading it, so the CLI cannot hang on it. Raises FileNotFoundError when it is missing."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise SetupError(f"{path} is not a regular file: it is not read", hint="remove it or replace it")
+        if info.st_size > limit:
+            raise SetupError(f"{path} is larger than {limit >> 20} MiB: it is not read")
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def atomic_write(path: Path, content: bytes, *, mode: int = 0o600) -> None:
@@ -333,6 +376,19 @@ class Credentials:
     def secrets(self) -> list[str]:
         return [s for s in (self.api_key, self.token, self.client_secret) if s]
 
+    def check(self, where: Callable[[str], str]) -> Credentials:
+        """Refuse values that cannot be sent (a control character anywhere; non-ASCII in a header) before
+        anything is sent: exit 4, naming the setting (`where(field)`), never the value."""
+        from cspark_core.auth import credential_problem
+
+        in_header = {"api_key": True, "token": True, "client_id": False, "client_secret": False}
+        for name, header in in_header.items():
+            value = getattr(self, name)
+            problem = credential_problem(value, header=header) if value else None
+            if problem:
+                raise SetupError(f"{where(name)} {problem}: it cannot be sent; check how it was copied")
+        return self
+
     def __repr__(self) -> str:
         return f"Credentials({self.kind})"
 
@@ -395,15 +451,34 @@ class Connection:
         }
 
     def cache_key(self) -> str:
-        """A file-name-safe key for this connection's OAuth token (profile + address + client)."""
-        who = self.credentials.client_id or self.credentials.oauth_path if self.credentials else ""
-        digest = hashlib.sha256(f"{self.location}\0{who}".encode()).hexdigest()[:16]
+        """A file-name-safe key for this connection's OAuth token: profile + address + client + a hash of
+        the secret, so a changed (or wrong) secret never reuses a token another secret obtained."""
+        creds = self.credentials
+        who = (creds.client_id or creds.oauth_path or "") if creds else ""
+        secret = _secret_material(creds) if creds else b""
+        digest = hashlib.sha256(f"{self.location}\0{who}\0".encode() + secret).hexdigest()[:16]
         return f"{self.profile or '_env'}-{digest}"
 
     def __repr__(self) -> str:
         return f"Connection(profile={self.profile!r}, location={self.location!r}, auth={self.credentials!r})"
 
 
+def _secret_material(credentials: Credentials) -> bytes:
+    """What the token cache key hashes for the secret: the client secret, or the OAuth file's content."""
+    if credentials.kind == "oauth_file" and credentials.oauth_path:
+        try:
+            return hashlib.sha256(read_regular_file(Path(credentials.oauth_path), 1 << 20)).digest()
+        except (OSError, SetupError):
+            return b""
+    return hashlib.sha256((credentials.client_secret or "").encode()).digest()
+
+
+_ENV_NAMES = {
+    "api_key": "CSPARK_API_KEY",
+    "token": "CSPARK_BEARER_TOKEN",
+    "client_id": "CSPARK_CLIENT_ID",
+    "client_secret": "CSPARK_CLIENT_SECRET",
+}
 _SETUP_HINT = "run `cspark auth login`, or set CSPARK_BASE_URL and CSPARK_API_KEY"
 _NUMBERS: dict[str, tuple[str, type]] = {
     "timeout": ("CSPARK_TIMEOUT", float),
@@ -447,8 +522,9 @@ def resolve_connection(profile: Profile | None, environ: Mapping[str, str]) -> C
     credentials = credentials_from_env(environ)
     if credentials is not None:
         sources["auth"] = "env"
+        credentials.check(lambda field: _ENV_NAMES[field])
     elif p.credentials is not None:
-        credentials = p.credentials
+        credentials = p.credentials.check(lambda field: f"{field} of profile {p.name!r}")
         sources["auth"] = "profile"
     numbers = {key: _number(key, environ, p, sources) for key in _NUMBERS}
     return Connection(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +22,16 @@ from .request import ApiRequest
 if TYPE_CHECKING:
     from .settings import Settings
 
-__all__ = ["AccessToken", "Authorization", "OAuth", "TokenCache", "mask", "parse_token", "token_request"]
+__all__ = [
+    "AccessToken",
+    "Authorization",
+    "OAuth",
+    "TokenCache",
+    "check_credential",
+    "mask",
+    "parse_token",
+    "token_request",
+]
 
 OPEN = "open"
 TOKEN_REFRESH_MARGIN = 60.0  # seconds before expiry when a cached token is no longer used
@@ -32,6 +42,27 @@ def mask(secret: str | None) -> str:
     if not secret:
         return ""
     return f"****{secret[-4:]}" if len(secret) >= 16 else "****"
+
+
+def credential_problem(value: str, *, header: bool) -> str | None:
+    """What makes a credential unsendable, or None. Control characters are refused everywhere (they would
+    split a header or a form); a value sent in a header must also be ASCII. Never mentions the value."""
+    for char in value:
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            return "holds a control character"
+        if header and ord(char) > 0x7E:
+            return "holds a non-ASCII character"
+    return None
+
+
+def check_credential(name: str, value: str | None, *, header: bool = True) -> None:
+    """Refuse a credential that cannot be sent as it is, before anything is sent: the message names the
+    setting (`name`), never its value, so the value cannot leak through an HTTP library's error text."""
+    if value is None:
+        return
+    problem = credential_problem(value, header=header)
+    if problem:
+        raise SettingsError(f"{name} {problem}: it cannot be sent; check how it was copied", cause=name)
 
 
 @dataclass(frozen=True, repr=False)
@@ -58,7 +89,10 @@ class TokenCache(Protocol):
 class OAuth:
     """OAuth2 client credentials."""
 
-    def __init__(self, client_id: str, client_secret: str) -> None:
+    def __init__(self, client_id: str, client_secret: str, *, where: str = "oauth") -> None:
+        # both travel in a form body (URL-encoded), so non-ASCII is fine; control characters are not
+        check_credential(f"{where}: client_id", client_id, header=False)
+        check_credential(f"{where}: client_secret", client_secret, header=False)
         self.client_id = client_id
         self.client_secret = client_secret
 
@@ -68,12 +102,12 @@ class OAuth:
             return cls._from_mapping(value, "oauth")
         path = Path(value)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(_read_small_file(path, 1 << 20).decode("utf-8"))
         except OSError as exc:
             raise SettingsError(
-                f"cannot read OAuth file {str(path)!r}: {exc.strerror}", cause=str(path)
+                f"cannot read OAuth file {str(path)!r}: {exc.strerror or exc}", cause=str(path)
             ) from None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise SettingsError(f"OAuth file {str(path)!r} is not valid JSON", cause=str(path)) from None
         if not isinstance(data, Mapping):
             raise SettingsError(f"OAuth file {str(path)!r} must hold a JSON object", cause=str(path))
@@ -87,7 +121,7 @@ class OAuth:
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
             if not isinstance(value, str) or not value.strip():
                 raise SettingsError(f"{where}: {name} is missing", cause=name)
-        return cls(str(client_id).strip(), str(client_secret).strip())
+        return cls(str(client_id).strip(), str(client_secret).strip(), where=where)
 
     def retrieve_token(self, config: Settings) -> AccessToken:
         """Fetch a fresh access token (the seed SDK's `Authorization.oauth.retrieve_token(config)`)."""
@@ -100,6 +134,21 @@ class OAuth:
         return f"OAuth(client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
 
 
+def _read_small_file(path: Path, limit: int) -> bytes:
+    """A regular file of at most `limit` bytes; a FIFO, a device (`/dev/zero`) or a folder is refused
+    without reading it, so a settings file can never hang or exhaust memory."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"{path} is larger than {limit} bytes")
+        return os.read(fd, limit + 1)[:limit]
+    finally:
+        os.close(fd)
+
+
 AuthKind = Literal["oauth", "api_key", "token", "open"]
 
 
@@ -109,6 +158,8 @@ class Authorization:
     def __init__(
         self, *, api_key: str | None = None, token: str | None = None, oauth: OAuth | None = None
     ) -> None:
+        check_credential("api_key", api_key)
+        check_credential("token", token.strip() if token else None)
         self.api_key = api_key
         self.token = re.sub(r"^bearer\s+", "", token.strip(), flags=re.IGNORECASE) if token else None
         self.oauth = oauth
@@ -131,6 +182,10 @@ class Authorization:
         if not (api_key or token or oauth):
             envs = os.environ if environ is None else environ
             api_key, token = envs.get("CSPARK_API_KEY"), envs.get("CSPARK_BEARER_TOKEN")
+            check_credential("CSPARK_API_KEY", api_key)
+            check_credential("CSPARK_BEARER_TOKEN", token.strip() if token else None)
+            check_credential("CSPARK_CLIENT_ID", envs.get("CSPARK_CLIENT_ID"), header=False)
+            check_credential("CSPARK_CLIENT_SECRET", envs.get("CSPARK_CLIENT_SECRET"), header=False)
             if envs.get("CSPARK_CLIENT_ID") or envs.get("CSPARK_CLIENT_SECRET"):
                 oauth = {
                     "client_id": envs.get("CSPARK_CLIENT_ID", ""),
@@ -139,6 +194,11 @@ class Authorization:
             elif envs.get("CSPARK_OAUTH_PATH"):
                 oauth = envs["CSPARK_OAUTH_PATH"]
         return cls(api_key=api_key, token=token, oauth=OAuth.of(oauth) if oauth else None)
+
+    def secrets(self) -> list[str]:
+        """The values that must never be shown (for redacting text that may quote them)."""
+        values = [self.api_key, self.token, self.oauth.client_secret if self.oauth else None]
+        return [v for v in values if v and v != OPEN]
 
     @property
     def kind(self) -> AuthKind:

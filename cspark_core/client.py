@@ -94,9 +94,10 @@ class Client(_Options):
         )
         self._transport = SyncTransport(self.settings, http_client, token_cache)
 
-    def auth_token(self) -> str:
-        """A bearer token for this client's credentials (OAuth: cached or fetched)."""
-        return _bearer(self.settings) or self._transport.access_token().access_token
+    def auth_token(self, *, fresh: bool = False) -> str:
+        """A bearer token for this client's credentials (OAuth: cached or fetched; `fresh=True` always
+        fetches one, which proves the client secret is accepted now)."""
+        return _bearer(self.settings) or self._transport.access_token(force=fresh).access_token
 
     def close(self) -> None:
         self._transport.close()
@@ -200,8 +201,8 @@ class AsyncClient(_Options):
         )
         self._transport = AsyncTransport(self.settings, http_client, token_cache)
 
-    async def auth_token(self) -> str:
-        return _bearer(self.settings) or (await self._transport.access_token()).access_token
+    async def auth_token(self, *, fresh: bool = False) -> str:
+        return _bearer(self.settings) or (await self._transport.access_token(force=fresh)).access_token
 
     async def close(self) -> None:
         await self._transport.aclose()

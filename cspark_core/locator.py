@@ -22,6 +22,18 @@ _LONG_FORM = re.compile(r"^folders/([^/]+)/services/(.+)$")
 _SHORT_FORM = re.compile(r"^([^/]+)/([^\[\]/]+?)(?:\[([^\[\]]*)\])?$")
 
 
+def _check_segment(name: str, value: str | None) -> None:
+    """A locator part becomes a path segment: `.` and `..` would make the URL point at another endpoint
+    once normalised, and a blank one would leave an empty segment, so they are refused before any request."""
+    if value is None:
+        return
+    if value.strip() in ("", ".", ".."):
+        shown = repr(value) if value.strip() else "a blank name"
+        raise SparkSdkError(
+            f"invalid service locator: {name} cannot be {shown} (no empty, '.' or '..' parts)", cause=value
+        )
+
+
 @dataclass(frozen=True)
 class UriParams:
     folder: str | None = None
@@ -37,6 +49,11 @@ class UriParams:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise SparkSdkError(f"locator field {name} must be a string, got {value!r}", cause=value)
+        for name in ("folder", "service", "service_id", "version_id"):
+            _check_segment(name, getattr(self, name))
+        if self.proxy is not None:
+            for part in self.proxy.strip("/").split("/"):
+                _check_segment("proxy", part)
         if self.folder and "/" in self.folder:
             raise SparkSdkError(f"folder name {self.folder!r} cannot contain '/'", cause=self.folder)
         if self.service and any(c in self.service for c in "[]/"):

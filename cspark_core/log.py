@@ -6,16 +6,17 @@ and tokenised download paths are masked (`mask_url`).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from .errors import SettingsError
 
-__all__ = ["LoggerOptions", "SdkLogger", "mask_url"]
+__all__ = ["LoggerOptions", "SdkLogger", "mask_url", "redact", "secret_forms"]
 
 _LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
 _TOKEN_SEGMENT = re.compile(r"(/tokens?/)[^/?#]+", re.IGNORECASE)
@@ -55,6 +56,36 @@ class LoggerOptions:
 def mask_url(url: str) -> str:
     """Drop the query and mask path segments that carry a download token."""
     return _TOKEN_SEGMENT.sub(r"\1***", url.split("?", 1)[0])
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The ways a secret can appear in text: as is, and as Python and HTTP libraries quote it (`repr` of the
+    text or of its bytes, `\\r`-style escapes, JSON escapes), so a redactor finds `b'key\\r'` too."""
+    forms = {secret}
+    forms.add(repr(secret)[1:-1])
+    forms.add(secret.encode("unicode_escape").decode("ascii"))
+    forms.add(json.dumps(secret)[1:-1])
+    forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    try:
+        forms.add(repr(secret.encode("utf-8"))[2:-1])
+        forms.add(repr(secret.encode("latin-1"))[2:-1])
+    except UnicodeEncodeError:
+        pass
+    stripped = secret.strip()
+    if stripped and stripped != secret:
+        forms |= secret_forms(stripped)
+    return {form for form in forms if len(form) >= 4}
+
+
+def redact(text: str, secrets: Iterable[str | None], mask: str = "***") -> str:
+    """`text` with every form of every secret (see `secret_forms`) replaced by `mask`."""
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            forms |= secret_forms(secret)
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, mask)
+    return text
 
 
 class _Formatter(logging.Formatter):

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
+from .errors import SparkSdkError
 from .log import mask_url
 
 __all__ = ["ApiRequest", "FileField", "iso_utc", "segment", "timestamp"]
@@ -21,7 +22,11 @@ _SEGMENT_SAFE = "-._~!$&'()*+,;=:@"
 
 
 def segment(value: str) -> str:
-    """Percent-encode one path segment."""
+    """Percent-encode one path segment. An empty, `.` or `..` segment is refused (`SparkSdkError`): URL
+    normalisation would turn it into a request to another endpoint."""
+    if value in ("", ".", ".."):
+        shown = repr(value) if value else "an empty name"
+        raise SparkSdkError(f"{shown} cannot be used as a name in a Spark URL", cause=value)
     return quote(value, safe=_SEGMENT_SAFE)
 
 

@@ -53,6 +53,8 @@ class BaseUrl:
     """
 
     def __init__(self, url: str | None = None, *, tenant: str | None = None, env: str | None = None) -> None:
+        if url and re.search(r"[\x00-\x1f\x7f]", url):
+            raise SettingsError("the base URL holds a control character", cause="base_url")
         if url:
             origin, path_tenant, self.env = self._parse(url.strip())
             tenant = path_tenant or (tenant.strip() if tenant else None)
@@ -70,6 +72,11 @@ class BaseUrl:
             raise SettingsError(
                 f"base URL {url!r} has no tenant: add it as its path (https://host/TENANT)", url
             )
+        if not re.fullmatch(r"[\x21-\x7e]+", tenant) or "/" in tenant:
+            # it travels in the x-tenant-name header and in paths: printable ASCII only
+            raise SettingsError(
+                "the tenant name must be printable ASCII without spaces or '/'", cause="tenant"
+            )
         self.origin: str = origin
         self.tenant: str = tenant
 
@@ -78,8 +85,12 @@ class BaseUrl:
         if "://" not in url and re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)?/[^/]+/?", url):
             env, tenant = url.strip("/").split("/", 1)  # the "{env}/{tenant}" shorthand
             return f"https://excel.{env.lower()}.coherent.global", tenant, env.lower()
-        parts = urlsplit(url)
-        host = parts.hostname or ""
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+            port = parts.port
+        except ValueError as exc:  # "http://[::1", a port that is not a number or out of range
+            raise SettingsError(f"invalid base URL {url!r}: {exc}", cause=url) from None
         if parts.scheme not in ("http", "https") or not host:
             raise SettingsError(f"invalid base URL {url!r}: expected https://host/tenant", cause=url)
         if parts.scheme == "http" and not _is_loopback(host):
@@ -92,8 +103,8 @@ class BaseUrl:
             label, coherent_env = match.group(1).lower(), match.group(2).lower()
             host = f"{label if label in _KNOWN_SERVICES else 'excel'}.{coherent_env}.coherent.global"
         netloc = f"[{host}]" if ":" in host and not host.startswith("[") else host
-        if parts.port:
-            netloc += f":{parts.port}"
+        if port:
+            netloc += f":{port}"
         segments = [s for s in parts.path.split("/") if s]
         return f"{parts.scheme}://{netloc}", (segments[0] if segments else None), coherent_env
 

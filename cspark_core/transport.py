@@ -21,7 +21,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Literal
@@ -33,7 +33,7 @@ from cspark._version import __version__
 
 from .auth import AccessToken, OAuth, TokenCache, parse_token, token_request
 from .errors import SparkApiError, SparkSdkError, UnknownApiError, api_error_for
-from .log import SdkLogger, mask_url
+from .log import SdkLogger, mask_url, redact
 from .request import ApiRequest
 from .response import SparkResponse
 from .settings import Settings
@@ -189,13 +189,20 @@ def error_for(status: int, body: Any, method: str, url: str, request_id: str) ->
 
 
 def unreachable(
-    exc: httpx.HTTPError, method: str, url: str, request_id: str, timeout_ms: float
+    exc: httpx.HTTPError,
+    method: str,
+    url: str,
+    request_id: str,
+    timeout_ms: float,
+    secrets: Iterable[str] = (),
 ) -> UnknownApiError:
+    """No answer. httpx's text may quote what was being sent (an illegal header value): `secrets` are
+    redacted from it, in every quoted form."""
     where = f"{method} {mask_url(url)}"
     if isinstance(exc, httpx.TimeoutException):
         reason = f"no answer within {timeout_ms / 1000:g} s"
     else:
-        reason = str(exc) or type(exc).__name__
+        reason = redact(str(exc), secrets) or type(exc).__name__
     return UnknownApiError(f"Spark is unreachable: {where}: {reason}", request_id=request_id)
 
 
@@ -400,7 +407,9 @@ class SyncTransport(_Base):
                 resend = may_resend(exc, req.method)
                 step = self._step(None, None, attempt, oauth, refreshed, req) if resend else FAIL
                 if step.kind == "fail":
-                    raise unreachable(exc, req.method, url, rid, self.settings.timeout) from None
+                    raise unreachable(
+                        exc, req.method, url, rid, self.settings.timeout, self.settings.auth.secrets()
+                    ) from None
                 self._log_retry(req, url, type(exc).__name__, step, attempt)
                 self._sleep(step.delay)
                 attempt += 1
@@ -491,7 +500,9 @@ class AsyncTransport(_Base):
                 resend = may_resend(exc, req.method)
                 step = self._step(None, None, attempt, oauth, refreshed, req) if resend else FAIL
                 if step.kind == "fail":
-                    raise unreachable(exc, req.method, url, rid, self.settings.timeout) from None
+                    raise unreachable(
+                        exc, req.method, url, rid, self.settings.timeout, self.settings.auth.secrets()
+                    ) from None
                 self._log_retry(req, url, type(exc).__name__, step, attempt)
                 await self._sleep(step.delay)
                 attempt += 1

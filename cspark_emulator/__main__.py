@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from .app import Limits
 from .jobs import SPEEDS
 from .server import Options, banner, bind, build_runtime, make_server, origin_of
 from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS
@@ -42,7 +43,21 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--api-key", default=env.get("CSPARK_EMULATOR_API_KEY"))
     parser.add_argument("--client-id", default=env.get("CSPARK_EMULATOR_CLIENT_ID"))
     parser.add_argument("--client-secret", default=env.get("CSPARK_EMULATOR_CLIENT_SECRET"))
+    parser.add_argument(
+        "--admin-token",
+        default=env.get("CSPARK_EMULATOR_ADMIN_TOKEN"),
+        help="credential for /_emulator/ controls (default: a new random one, in the start-up JSON line)",
+    )
+    parser.add_argument("--max-body", type=int, default=Limits.max_body, metavar="BYTES",
+                        help="largest request body accepted (default 64 MiB)")  # fmt: skip
+    parser.add_argument("--max-inflated", type=int, default=Limits.max_inflated, metavar="BYTES",
+                        help="largest body once decompressed (default 64 MiB)")  # fmt: skip
+    parser.add_argument("--max-json-depth", type=int, default=Limits.max_json_depth, metavar="LEVELS",
+                        help="deepest JSON nesting accepted (default 256)")  # fmt: skip
     args = parser.parse_args(argv)
+    for name in ("max_body", "max_inflated", "max_json_depth"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.seed is not None and not args.seed.is_dir():
         parser.error(f"--seed {args.seed} is not a directory")
     return Options(
@@ -59,6 +74,10 @@ def parse_args(argv: list[str] | None = None) -> Options:
         speed=args.speed,
         max_call_logs=args.max_call_logs,
         max_call_log_records=args.max_call_log_records,
+        admin_token=args.admin_token,
+        max_body=args.max_body,
+        max_inflated=args.max_inflated,
+        max_json_depth=args.max_json_depth,
     )
 
 

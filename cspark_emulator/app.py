@@ -8,7 +8,7 @@ that knows each route's auth rule and error envelope.
 from __future__ import annotations
 
 import asyncio
-import gzip
+import hmac
 import ipaddress
 import json
 import re
@@ -72,6 +72,16 @@ class Route:
 
 
 @dataclass
+@dataclass(frozen=True)
+class Limits:
+    """What a request may carry: body bytes as sent, bytes once decompressed, JSON nesting depth."""
+
+    max_body: int = 64 << 20
+    max_inflated: int = 64 << 20
+    max_json_depth: int = 256
+
+
+@dataclass
 class Runtime:
     """Everything a handler may need; one per running emulator."""
 
@@ -85,6 +95,7 @@ class Runtime:
     samples: bool = False
     speed: str = INSTANT  # the job speed the emulator was started with; reset goes back to it
     faults: Faults = field(default_factory=Faults)
+    limits: Limits = field(default_factory=Limits)
     counts: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
 
@@ -125,7 +136,8 @@ class Ctx:
 
     @property
     def origin(self) -> str:
-        return str(self.request.base_url).rstrip("/")
+        """Where clients reach us: honours X-Forwarded-Proto/-Host, so absolute URLs work behind a proxy."""
+        return forwarded_origin(self.request)
 
     def url(self, path: str) -> str:
         return f"{self.origin}{path}"
@@ -142,18 +154,26 @@ class Ctx:
     async def raw(self) -> bytes:
         """The request body, decompressed per ``Content-Encoding`` (§6.5)."""
         if self._body is None:
-            self._body = decompress(await self.request.body(), self.header("content-encoding"))
+            encoding = self.header("content-encoding")
+            self._body = decompress(await self.request.body(), encoding, self.rt.limits.max_inflated)
         return self._body
 
     async def json(self) -> Any:
-        """The JSON body; empty bodies and the literal ``null`` (TS) are ``None``."""
+        """The JSON body; empty bodies and the literal ``null`` (TS) are ``None``. Nesting deeper than the
+        limit is a 400, never a 500."""
         body = await self.raw()
         if not body.strip():
             return None
+        depth = self.rt.limits.max_json_depth
         try:
-            return json.loads(body, parse_constant=_no_constant)
+            value = json.loads(body, parse_constant=_no_constant)
         except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
             raise bad_request(f"the request body is not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise bad_request(f"the request body is nested more than {depth} levels deep") from None
+        if _deeper_than(value, depth):
+            raise bad_request(f"the request body is nested more than {depth} levels deep")
+        return value
 
     async def json_object(self, what: str = "request body") -> dict[str, Any]:
         body = await self.json()
@@ -175,23 +195,86 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def decompress(body: bytes, encoding: str | None) -> bytes:
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def decompress(body: bytes, encoding: str | None, limit: int = Limits.max_inflated) -> bytes:
+    """The body per ``Content-Encoding``; more than `limit` bytes once inflated (a gzip bomb) is a 413,
+    found without ever holding more than `limit` bytes."""
     encoding = (encoding or "").strip().lower()
     if not body or encoding in ("", "identity"):
         return body
+    if encoding not in ("gzip", "deflate"):
+        raise ApiError(
+            415, f"Content-Encoding {encoding!r} is not supported (use gzip or deflate)", "UNSUPPORTED"
+        )
     try:
         if encoding == "gzip":
-            return gzip.decompress(body)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(body)
-            except zlib.error:
-                return zlib.decompress(body, -zlib.MAX_WBITS)
+            return _inflate(body, 16 + zlib.MAX_WBITS, limit)
+        try:
+            return _inflate(body, zlib.MAX_WBITS, limit)
+        except zlib.error:
+            return _inflate(body, -zlib.MAX_WBITS, limit)
     except (OSError, zlib.error, EOFError) as exc:
         raise bad_request(f"the body could not be decompressed as {encoding}: {exc}") from exc
-    raise ApiError(
-        415, f"Content-Encoding {encoding!r} is not supported (use gzip or deflate)", "UNSUPPORTED"
-    )
+
+
+def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
+    out = bytearray()
+    while data:  # gzip allows several members one after another
+        engine = zlib.decompressobj(wbits)
+        out += engine.decompress(data, limit + 1 - len(out))
+        if len(out) > limit or engine.unconsumed_tail:
+            raise too_large(f"the body is larger than {limit} bytes once decompressed")
+        if not engine.eof:
+            raise EOFError("the compressed body is truncated")
+        data = engine.unused_data if wbits > zlib.MAX_WBITS else b""
+    return bytes(out)
+
+
+def too_large(message: str) -> ApiError:
+    return ApiError(413, message, "PAYLOAD_TOO_LARGE")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 once it is longer than `limit` (by Content-Length, or as it streams).
+    It is cached on the request, where Starlette's ``body()`` and ``form()`` find it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(f"the body is larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    request._body = body  # Starlette's own cache attribute
+    return body
+
+
+def forwarded_origin(request: Request) -> str:
+    """``scheme://host`` as the client sees it: X-Forwarded-Proto and X-Forwarded-Host (first value, and
+    only when well-formed) over the connection's own."""
+    own = str(request.base_url).rstrip("/")
+    proto = (request.headers.get("x-forwarded-proto") or "").split(",")[0].strip().lower()
+    host = (request.headers.get("x-forwarded-host") or "").split(",")[0].strip()
+    if proto not in ("http", "https") and not host:
+        return own
+    scheme, _, rest = own.partition("://")
+    if host and not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?", host):
+        host = ""
+    return f"{proto if proto in ('http', 'https') else scheme}://{host or rest}"
 
 
 # ---------------------------------------------------------------------- replies
@@ -227,9 +310,17 @@ def error_reply(family: str, status: int, message: str, code: str) -> Response:
     return json_reply(body, status, headers)
 
 
+def attachment_name(filename: str, fallback: str = "download") -> str:
+    """A name for Content-Disposition: its last path part only, without quotes, control characters or
+    leading dots, ASCII (a header value), at most 150 characters; never a path."""
+    base = re.split(r"[/\\]", filename)[-1]
+    base = re.sub(r'[\x00-\x1f\x7f"]', "", base).encode("ascii", "replace").decode("ascii")
+    base = base.strip().lstrip(".").strip()[-150:]
+    return base or fallback
+
+
 def file_reply(content: bytes, filename: str, content_type: str) -> Response:
-    safe = filename.replace('"', "")
-    disposition = f'attachment; filename="{safe}"'
+    disposition = f'attachment; filename="{attachment_name(filename)}"'
     return Response(content, media_type=content_type, headers={"content-disposition": disposition})
 
 
@@ -248,13 +339,12 @@ def authenticate(route: Route, request: Request, params: dict[str, str], rt: Run
     if route.auth == "none":
         return ANONYMOUS
     if route.auth == "admin":
-        if not is_loopback(request):
-            raise ApiError(403, "emulator controls are only served on loopback", "FORBIDDEN")
-        return ANONYMOUS
+        return admin_guard(request, rt)
     tenant = params.get("tenant")
     if tenant is not None and tenant.casefold() != rt.tenant.casefold():
         raise ApiError(401, f"tenant {tenant!r} is not served here", "UNAUTHORIZED")
     if route.auth == "public":
+        public_gate(request, params, rt)
         return ANONYMOUS
     header_tenant = request.headers.get("x-tenant-name")
     if header_tenant and header_tenant.casefold() != rt.tenant.casefold():
@@ -270,6 +360,49 @@ def authenticate(route: Route, request: Request, params: dict[str, str], rt: Run
             raise ApiError(401, "x-tenant-name is required with an API key", "UNAUTHORIZED")
         return Principal("api_key", "api-key")
     raise ApiError(401, "access token is missing or invalid", "UNAUTHORIZED")
+
+
+# Content types a web page can send cross-origin without a preflight (a "simple request").
+_SIMPLE_TYPES = ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def admin_guard(request: Request, rt: Runtime) -> Principal:
+    """The lock on ``/_emulator/``: loopback only; no cross-origin browser request (an ``Origin`` that is
+    not ours, a cross-site ``Sec-Fetch-Site``, or a simple-request body type); and a credential: the
+    admin token (``Authorization: Bearer``, from the start-up JSON line) or the API key."""
+    if not is_loopback(request):
+        raise ApiError(403, "emulator controls are only served on loopback", "FORBIDDEN")
+    origin = request.headers.get("origin")
+    if origin is not None and origin.rstrip("/") != str(request.base_url).rstrip("/"):
+        raise ApiError(403, "emulator controls refuse cross-origin requests", "FORBIDDEN")
+    if request.headers.get("sec-fetch-site", "none").lower() not in ("none", "same-origin"):
+        raise ApiError(403, "emulator controls refuse cross-site requests", "FORBIDDEN")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in _SIMPLE_TYPES:
+        raise ApiError(415, "emulator controls take application/json bodies only", "UNSUPPORTED")
+    token = _bearer(request.headers.get("authorization"))
+    key = request.headers.get("x-synthetic-key")
+    creds = rt.credentials
+    if (token and hmac.compare_digest(token, creds.admin_token)) or (
+        key and hmac.compare_digest(key, creds.api_key)
+    ):
+        return Principal("admin", "admin")
+    raise ApiError(
+        401,
+        "emulator controls need the admin token (Authorization: Bearer <admin_token>) or the API key",
+        "UNAUTHORIZED",
+    )
+
+
+def public_gate(request: Request, params: dict[str, str], rt: Runtime) -> None:
+    """Before a public route reads its body: 401 unless the service it names (or, when the body names it,
+    any service) is public, so an anonymous caller cannot make the emulator parse anything."""
+    if "/public/" not in request.url.path.lower():
+        return  # the token endpoint: its own rules
+    if not rt.state.may_serve_publicly(
+        params.get("folder"), params.get("service"), params.get("service_id"), params.get("version_id")
+    ):
+        raise ApiError(401, "this service is not public", "UNAUTHORIZED")
 
 
 def _bearer(value: str | None) -> str | None:
@@ -349,8 +482,8 @@ class EmulatorApp:
 
     async def _run(self, route: Route, request: Request, params: dict[str, str]) -> Response:
         try:
-            principal = authenticate(route, request, params, self.rt)
-            await request.body()  # read here, on the server's loop; the handler finds it cached
+            principal = authenticate(route, request, params, self.rt)  # before any byte of the body
+            await read_body(request, self.rt.limits.max_body)  # on the server's loop; cached for handlers
             handler = route.handler(Ctx(request, params, self.rt, principal))
             # Handlers block (workbook recalculation, waiting for the batch worker): each runs in a worker
             # thread with an event loop of its own, so one slow request never holds up the others.

@@ -17,21 +17,30 @@ import time
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Credentials:
     api_key: str
     client_id: str
     client_secret: str
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))  # for /_emulator/
 
     @classmethod
     def generate(
-        cls, api_key: str | None = None, client_id: str | None = None, client_secret: str | None = None
+        cls,
+        api_key: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        admin_token: str | None = None,
     ) -> Credentials:
         return cls(
             api_key=api_key or secrets.token_hex(16),
             client_id=client_id or f"emulator-{secrets.token_hex(4)}",
             client_secret=client_secret or secrets.token_urlsafe(24),
+            admin_token=admin_token or secrets.token_urlsafe(24),
         )
+
+    def __repr__(self) -> str:
+        return f"Credentials(client_id={self.client_id!r})"
 
 
 def _b64(data: bytes) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import uvicorn
 
-from .app import Runtime, build_app
+from .app import Limits, Runtime, build_app
 from .batches import Batches
 from .faults import fault_from
 from .files import Files
@@ -36,10 +36,16 @@ class Options:
     speed: str = INSTANT
     max_call_logs: int = MAX_CALL_LOGS
     max_call_log_records: int = MAX_CALL_LOG_RECORDS
+    admin_token: str | None = None
+    max_body: int = Limits.max_body
+    max_inflated: int = Limits.max_inflated
+    max_json_depth: int = Limits.max_json_depth
 
 
 def build_runtime(options: Options, origin: str) -> Runtime:
-    credentials = Credentials.generate(options.api_key, options.client_id, options.client_secret)
+    credentials = Credentials.generate(
+        options.api_key, options.client_id, options.client_secret, options.admin_token
+    )
     issuer = f"{origin}/auth/realms/{options.tenant}"
     state = State(
         Files(),
@@ -58,6 +64,7 @@ def build_runtime(options: Options, origin: str) -> Runtime:
         seed=options.seed,
         samples=options.samples,
         speed=options.speed,
+        limits=Limits(options.max_body, options.max_inflated, options.max_json_depth),
     )
     state.jobs.speed = options.speed
     rt.reseed(skip_existing=True)
@@ -104,6 +111,7 @@ def banner(rt: Runtime, origin: str) -> dict[str, Any]:
         "api_key": rt.credentials.api_key,
         "client_id": rt.credentials.client_id,
         "client_secret": rt.credentials.client_secret,
+        "admin_token": rt.credentials.admin_token,
     }
 
 
@@ -233,6 +241,11 @@ class Emulator:
     @property
     def client_secret(self) -> str:
         return self._runtime().credentials.client_secret
+
+    @property
+    def admin_token(self) -> str:
+        """The credential for ``/_emulator/`` over HTTP (``Authorization: Bearer <admin_token>``)."""
+        return self._runtime().credentials.admin_token
 
     def info(self) -> dict[str, Any]:
         return banner(self._runtime(), self.origin)

@@ -555,6 +555,29 @@ class State:
 
     # ------------------------------------------------------------------ resolution and execution
 
+    def may_serve_publicly(
+        self,
+        folder: str | None = None,
+        service: str | None = None,
+        service_id: str | None = None,
+        version_id: str | None = None,
+    ) -> bool:
+        """Whether an anonymous call may go on to read its body: the service the path names is public (an
+        unknown one is left to the handler's 404), or, when the path names none, some service is public."""
+        with self.lock:
+            if folder and service:
+                found = self.find_service(folder, service)
+            elif service_id:
+                found = self.services.get(service_id.lower())
+            elif version_id:
+                wanted = version_id.lower()
+                found = next(
+                    (s for s in self.services.values() if any(v.id == wanted for v in s.versions)), None
+                )
+            else:
+                return any(s.public for s in self.services.values())
+            return found is None or found.public
+
     def resolve(self, target: Target, public: bool = False) -> tuple[Service, Version]:
         """Resolve version_id > service_id > folder/service > proxy, then the version (§1.4, §16.3)."""
         with self.lock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,12 @@ app = typer.Typer(
 )
 
 METHODS = ("api-key", "token", "oauth", "oauth-file")
+_LOGIN_NAMES = {
+    "api_key": "the API key",
+    "token": "the bearer token",
+    "client_id": "--client-id",
+    "client_secret": "the OAuth client secret",
+}
 _CREDENTIAL_FLAGS = "--api-key-stdin, --token-stdin, --client-id with --client-secret-stdin, or --oauth-file"
 
 
@@ -90,6 +95,7 @@ def login(
     location = ask.location(base_url, env, tenant)
     credentials = ask.credentials(api_key_stdin, token_stdin, client_id, client_secret_stdin, oauth_file)
     cli.out.redact(*credentials.secrets())
+    credentials.check(_LOGIN_NAMES.__getitem__)
     previous = cli.config().profiles.get(profile_name)
     profile = _build_profile(profile_name, location, credentials, previous)
     profile = replace(
@@ -225,7 +231,9 @@ class _Asker:
 
 
 def _read_stdin(flag: str) -> str:
-    value = sys.stdin.read().strip()
+    from ..inputs import read_stdin
+
+    value = read_stdin(flag).strip()
     if not value:
         raise typer.BadParameter("stdin was empty", param_hint=f"'{flag}'")
     if "\n" in value:
@@ -240,6 +248,8 @@ def _verify(cli: AppContext, connection: Connection) -> None:
     client = cli.make_client(connection)
     try:
         with cli.out.spinner(f"Checking the credentials with {connection.location}"):
+            if connection.credentials is not None and connection.credentials.kind.startswith("oauth"):
+                client.auth_token(fresh=True)  # a cached token proves nothing about this secret
             client.folders.find(page=1, size=1)
     except (UnauthorizedError, ForbiddenError) as exc:
         raise SetupError(
@@ -271,7 +281,7 @@ def status(ctx: typer.Context, _output: OutputOpt = None) -> None:
             client.folders.find(page=1, size=1)
     except (SparkError, CliError) as exc:
         if connection.location or connection.credentials:  # something to show beside the error
-            view.update(authenticated=False, error=str(exc))
+            view.update(authenticated=False, error=cli.out.scrub(str(exc)))
             cli.out.kv(view, flatten=True)
         raise
     view["authenticated"] = True

@@ -51,6 +51,7 @@ def _announce(cli: AppContext, info: dict[str, Any], profile: str) -> None:
     cli.out.info(f"Spark emulator listening on {info['url']}")
     cli.out.info(f"  API key:       {info['api_key']}")
     cli.out.info(f"  OAuth client:  {info['client_id']} / {info['client_secret']}")
+    cli.out.info(f"  Admin token:   {info['admin_token']}  (for /_emulator/ controls)")
     cli.out.info(f"Profile {profile!r} points at it: cspark -p {profile} services search")
     cli.out.info("Press Ctrl-C to stop.")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import itertools
 import json
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,7 +17,7 @@ import typer
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
 from ..exit_codes import Incomplete
-from ..inputs import iter_records, parse_inputs, parse_json_option
+from ..inputs import iter_records, parse_inputs, parse_json_option, read_stdin
 from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_iso, check_locator
 from ..output import Column, Output, cell
 from ..results import HOLD
@@ -483,7 +482,7 @@ def _transform_body(raw: str | None) -> Any:
     if raw is None:
         return None
     if raw == "-":
-        return parse_json_option("--inputs", sys.stdin.read())
+        return parse_json_option("--inputs", read_stdin("--inputs"))
     if raw.startswith("@"):
         try:
             text = Path(raw[1:]).read_text(encoding="utf-8-sig")

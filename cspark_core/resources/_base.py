@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,7 +21,14 @@ from ..response import SparkResponse
 if TYPE_CHECKING:
     from ..transport import AsyncTransport, SyncTransport
 
-__all__ = ["AsyncResource", "Resource", "atomic_writer", "download_errors", "file_name_from"]
+__all__ = [
+    "AsyncResource",
+    "Resource",
+    "atomic_writer",
+    "download_errors",
+    "file_name_from",
+    "safe_file_name",
+]
 
 CHUNK = 64 * 1024
 
@@ -33,15 +41,22 @@ class Resource:
         return self._transport.send(req)
 
     def _download(self, req: ApiRequest, to: str | os.PathLike[str] | None) -> SparkResponse:
-        """Send a download; with `to`, stream the body into that file (atomically), not into memory."""
+        """Send a download; with `to`, stream the body into that file (atomically), not into memory. A body
+        cut off mid-way is fetched again from the start when the request is idempotent (within the retry
+        budget); the file is only ever replaced by a whole body."""
         if to is None:
             return self._send(req)
-        with download_errors(req), self._transport.stream(req) as resp, atomic_writer(to) as out:
-            for chunk in resp.iter_bytes(CHUNK):
-                out.write(chunk)
-            return SparkResponse(
-                resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
-            )
+        attempt = 0
+        while True:
+            try:
+                with self._transport.stream(req) as resp, atomic_writer(to) as out:
+                    for chunk in resp.iter_bytes(CHUNK):
+                        out.write(chunk)
+                    return _streamed(resp)
+            except httpx.HTTPError as exc:
+                delay = body_retry_delay(self._transport, req, attempt, exc)
+                self._transport._sleep(delay)
+                attempt += 1
 
     def _iter_bytes(self, req: ApiRequest, chunk_size: int) -> Iterator[bytes]:
         """The body in chunks as it arrives, never whole in memory (error statuses raise first)."""
@@ -59,20 +74,54 @@ class AsyncResource:
     async def _download(self, req: ApiRequest, to: str | os.PathLike[str] | None) -> SparkResponse:
         if to is None:
             return await self._send(req)
-        with download_errors(req):
-            async with self._transport.stream(req) as resp:
-                with atomic_writer(to) as out:
-                    async for chunk in resp.aiter_bytes(CHUNK):
-                        out.write(chunk)
-                return SparkResponse(
-                    resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
-                )
+        attempt = 0
+        while True:
+            try:
+                async with self._transport.stream(req) as resp:
+                    with atomic_writer(to) as out:
+                        async for chunk in resp.aiter_bytes(CHUNK):
+                            out.write(chunk)
+                    return _streamed(resp)
+            except httpx.HTTPError as exc:
+                delay = body_retry_delay(self._transport, req, attempt, exc)
+                await self._transport._sleep(delay)
+                attempt += 1
 
     async def _iter_bytes(self, req: ApiRequest, chunk_size: int) -> AsyncIterator[bytes]:
         with download_errors(req):
             async with self._transport.stream(req) as resp:
                 async for chunk in resp.aiter_bytes(chunk_size):
                     yield chunk
+
+
+def _streamed(resp: httpx.Response) -> SparkResponse:
+    return SparkResponse(
+        resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
+    )
+
+
+def body_retry_delay(
+    transport: SyncTransport | AsyncTransport, req: ApiRequest, attempt: int, exc: httpx.HTTPError
+) -> float:
+    """After a body was cut off mid-way: how long to wait before fetching it again, or raise the
+    `UnknownApiError` when it may not be fetched again (not idempotent, or the retry budget is spent)."""
+    from ..transport import IDEMPOTENT, backoff_delay
+
+    settings = transport.settings
+    if req.method.upper() not in IDEMPOTENT or attempt >= settings.max_retries:
+        raise interrupted(req, exc) from None
+    delay = backoff_delay(attempt, settings.retry_interval)
+    transport.log.warning(
+        "%s %s: body cut off (%s); fetching it again, retry %d of %d in %.1f s",
+        req.method, mask_url(req.path), type(exc).__name__, attempt + 1, settings.max_retries, delay,
+    )  # fmt: skip
+    return delay
+
+
+def interrupted(req: ApiRequest, exc: httpx.HTTPError) -> UnknownApiError:
+    reason = str(exc) or type(exc).__name__
+    where = f"{req.method} {mask_url(req.path)}"
+    return UnknownApiError(f"download interrupted: {where}: {reason}")
 
 
 @contextlib.contextmanager
@@ -82,9 +131,7 @@ def download_errors(req: ApiRequest) -> Iterator[None]:
     try:
         yield
     except httpx.HTTPError as exc:
-        reason = str(exc) or type(exc).__name__
-        where = f"{req.method} {mask_url(req.path)}"
-        raise UnknownApiError(f"download interrupted: {where}: {reason}") from None
+        raise interrupted(req, exc) from None
 
 
 @contextlib.contextmanager
@@ -116,14 +163,33 @@ def _create_beside(target: Path) -> tuple[int, Path]:
             continue
 
 
+MAX_NAME_BYTES = 200  # well under the 255 bytes most file systems allow, leaving room for a temp suffix
+
+
+def safe_file_name(name: str, fallback: str) -> str:
+    """A name a server suggested, made safe to create in the current folder: its last path part (`/` and
+    `\\` both separate), no control characters, no leading dots (so never a dotfile like `.bashrc`, nor
+    `..`), at most `MAX_NAME_BYTES` bytes with the extension kept; `fallback` when nothing is left."""
+    base = re.split(r"[/\\]", name)[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "", base).strip().lstrip(".").strip()
+    if not base:
+        return fallback
+    if len(base.encode("utf-8")) > MAX_NAME_BYTES:
+        stem, dot, ext = base.rpartition(".")
+        ext = f".{ext}" if dot and stem and 0 < len(ext.encode("utf-8")) <= 16 else ""
+        stem = base[: len(base) - len(ext)] if ext else base
+        budget = MAX_NAME_BYTES - len(ext.encode("utf-8"))
+        stem = stem.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip()
+        base = f"{stem}{ext}" if stem else fallback
+    return base
+
+
 def file_name_from(headers: dict[str, str] | object, fallback: str) -> str:
-    """The server's file name from Content-Disposition, else `fallback`; never a path."""
+    """The server's file name from Content-Disposition (made safe by `safe_file_name`), else `fallback`."""
     get = getattr(headers, "get", None)
     disposition = str(get("content-disposition", "") if get else "")
     for part in disposition.split(";"):
         key, _, value = part.strip().partition("=")
         if key.lower() == "filename" and value:
-            name = os.path.basename(value.strip().strip('"'))
-            if name and name not in (".", ".."):
-                return name
+            return safe_file_name(value.strip().strip('"'), fallback)
     return fallback

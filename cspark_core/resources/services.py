@@ -397,7 +397,8 @@ def versions_request(uri: Locator) -> ApiRequest:
 def swagger_request(uri: Locator, category: str, downloadable: bool, version_id: str | None) -> ApiRequest:
     """§6.8; an empty version id leaves the trailing slash. `true`/`false` as TS sends them."""
     target = Uri.of(uri)
-    version = segment(version_id or target.version_id or "")
+    chosen = version_id or target.version_id
+    version = segment(chosen) if chosen else ""
     flag = "true" if downloadable else "false"
     loc = _operation_loc(target, "swagger")
     return ApiRequest("GET", f"api/v3/{loc}/downloadswagger/{segment(category or 'All')}/{flag}/{version}")
@@ -453,7 +454,8 @@ def download_request(uri: Locator, version_id: str | None, file_name: str | None
     if kind not in DOWNLOAD_TYPES:
         raise SparkSdkError(f"type must be 'original' or 'configured', got {kind!r}", cause=kind)
     target = Uri.of(uri)
-    version = segment(version_id or target.version_id or "")
+    chosen = version_id or target.version_id
+    version = segment(chosen) if chosen else ""
     path = f"{_v1_engines(target)}/{segment(str(target.service))}/download/{version}"
     params = {"filename": file_name or "", "type": DOWNLOAD_TYPES[kind]}
     return ApiRequest("GET", path, scope="host", params=params)

@@ -1,4 +1,5 @@
-"""Test controls under ``/_emulator/`` (no auth, loopback only)."""
+"""Test controls under ``/_emulator/``: loopback only, with the admin token or the API key, never from a web
+page (see ``app.admin_guard``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from ..models import bad_request
 
 
 async def reset(ctx: Ctx) -> Response:
+    if ctx.state.store is not None:  # state kept on disk (--data): wiping it must be asked for explicitly
+        body = await ctx.json_object()
+        if body.get("confirm") is not True:
+            raise bad_request(
+                'this emulator keeps its state on disk (--data): send {"confirm": true} to wipe it'
+            )
     published = ctx.rt.reset()
     return json_reply({"status": "ok", "published": published})
 

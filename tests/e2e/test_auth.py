@@ -10,7 +10,6 @@ import sys
 import types
 from typing import Any
 
-import httpx
 import pytest
 import typer
 from typer.testing import CliRunner, Result
@@ -18,6 +17,7 @@ from typer.testing import CliRunner, Result
 from cspark_cli.app import LazyGroup
 from cspark_cli.context import AppContext
 from cspark_cli.main import app
+from tests.emulator.emuhelp import admin_call
 
 CANARY = "canary-SECRET-not-a-real-key-0123456789"
 
@@ -27,7 +27,7 @@ def cspark(*args: str, input: str | None = None) -> Result:
 
 
 def tokens_issued(emulator: Any) -> int:
-    return int(httpx.get(f"{emulator.origin}/_emulator/stats").json()["tokens_issued"])
+    return int(admin_call(emulator, "GET", "stats").json()["tokens_issued"])
 
 
 def login_api_key(emulator: Any, key: str, *extra: str) -> Result:

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cspark_cli.context import AppContext, Prompter
 from cspark_core import Client
 from tests.e2e.conftest import Run
+from tests.emulator.emuhelp import admin_call
 
 SERVICE = "my-folder/my-service"
 
@@ -28,7 +28,7 @@ SERVICE = "my-folder/my-service"
 @pytest.fixture
 def realistic(emulator: Any) -> Iterator[None]:
     """Jobs and batch chunks take wall time (each chunk about 0.25 s); the reset restores the speed."""
-    httpx.post(f"{emulator.origin}/_emulator/speed", json={"mode": "realistic"}).raise_for_status()
+    admin_call(emulator, "POST", "speed", {"mode": "realistic"})
     yield
     emulator.reset()
 

@@ -8,11 +8,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cspark_core import Client
 from tests.e2e.conftest import Run
+from tests.emulator.emuhelp import admin_call
 
 SERVICE = "my-folder/my-service"
 FAST = ("--poll-interval", "0.05")
@@ -104,7 +104,7 @@ def test_import_job_commands(run: Run, package: Path) -> None:
 
 
 def test_export_times_out_with_exit_7(run: Run, emulator: Any, tmp_path: Path) -> None:
-    httpx.post(f"{emulator.origin}/_emulator/speed", json={"mode": "realistic"}).raise_for_status()
+    admin_call(emulator, "POST", "speed", {"mode": "realistic"})
     try:
         result = run(
             "impex", "export", "--service", SERVICE, "--out", str(tmp_path), "--timeout", "0.2", *FAST
@@ -120,7 +120,7 @@ def test_an_interrupted_export_cancels_its_job(
 ) -> None:
     from cspark_core.resources.impex import Exports
 
-    httpx.post(f"{emulator.origin}/_emulator/speed", json={"mode": "realistic"}).raise_for_status()
+    admin_call(emulator, "POST", "speed", {"mode": "realistic"})
     polls = []
     real_status = Exports.get_status
 

@@ -8,11 +8,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cspark_core import Client
 from tests.e2e.conftest import Run
+from tests.emulator.emuhelp import admin_call
 
 SERVICE = "my-folder/my-service"
 
@@ -104,7 +104,7 @@ def test_download_by_correlation_id_and_dates_with_json_output(
 
 
 def test_download_times_out_with_exit_7_and_no_file(run: Run, emulator: Any, tmp_path: Path) -> None:
-    httpx.post(f"{emulator.origin}/_emulator/speed", json={"mode": "realistic"}).raise_for_status()
+    admin_call(emulator, "POST", "speed", {"mode": "realistic"})
     try:
         result = run(
             "logs", "download", SERVICE, "--out", str(tmp_path / "l.zip"), "--timeout", "0.2",

@@ -9,13 +9,13 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
 from cspark_cli.main import app
 from cspark_core import Client
 from tests.e2e.conftest import Run
+from tests.emulator.emuhelp import admin_call
 
 SERVICE = "my-folder/my-service"
 
@@ -134,7 +134,7 @@ def test_a_failed_file_download_keeps_the_old_file(
     target.write_bytes(b"previous content")
     monkeypatch.setenv("CSPARK_MAX_RETRIES", "0")
     body = {"kind": "drop", "count": 3, "path": "/docstore/"}
-    httpx.post(f"{emulator.origin}/_emulator/faults", json=body, timeout=10).raise_for_status()
+    admin_call(emulator, "POST", "faults", body)
     result = run("files", "download", url, "--out", str(target), "--force")
     assert result.exit_code == 6, result.stderr
     assert target.read_bytes() == b"previous content"

@@ -15,6 +15,7 @@ from typer.testing import Result
 
 from cspark_cli.context import AppContext, Prompter
 from tests.e2e.conftest import Run
+from tests.emulator.emuhelp import admin_call
 
 SAMPLES = Path(__file__).resolve().parents[2] / "cspark_emulator" / "samples"
 WORKBOOK = SAMPLES / "my-folder" / "my-service.xlsx"
@@ -240,9 +241,7 @@ def test_a_workbook_that_fails_to_compile_exits_7(run: Run, tmp_path: Path) -> N
 
 
 def test_a_compilation_that_outlasts_the_timeout_exits_7(run: Run, emulator: Any) -> None:
-    httpx.post(
-        f"{emulator.origin}/_emulator/speed", json={"mode": "realistic"}, timeout=10
-    ).raise_for_status()
+    admin_call(emulator, "POST", "speed", {"mode": "realistic"})
     ok(run("folders", "create", "slow"))
     args = ("--file", str(WORKBOOK), "--timeout", "0.3", "--poll-interval", "0.1")
     result = run("services", "create", "slow/calc", *args)

@@ -9,10 +9,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cspark_core import InternalServerError, NotFoundError, UnknownApiError
+from tests.emulator.emuhelp import admin_call
 
 SERVICE = "my-folder/my-service"
 
@@ -74,7 +74,7 @@ def test_files_as_a_stream_of_chunks(spark: Any, emulator: Any) -> None:
 
 def add_fault(emulator: Any, kind: str, count: int) -> None:
     body = {"kind": kind, "count": count, "path": "/docstore/"}
-    httpx.post(f"{emulator.origin}/_emulator/faults", json=body).raise_for_status()
+    admin_call(emulator, "POST", "faults", body)
 
 
 @pytest.mark.parametrize(("kind", "error"), [("500", InternalServerError), ("drop", UnknownApiError)])

@@ -55,10 +55,9 @@ def test_export_steps(spark: Any, tmp_path: Path) -> None:
 
 
 def test_cancel_an_export(spark: Any, emulator: Any) -> None:
-    import httpx
+    from tests.emulator.emuhelp import admin_call
 
-    speed = f"{emulator.origin}/_emulator/speed"
-    httpx.post(speed, json={"mode": "realistic"}).raise_for_status()
+    admin_call(emulator, "POST", "speed", {"mode": "realistic"})
     try:
         job_id = spark.impex.exports.initiate(services=SERVICE).data["id"]
         cancelled = spark.impex.exports.cancel(job_id)
@@ -67,7 +66,7 @@ def test_cancel_an_export(spark: Any, emulator: Any) -> None:
         with pytest.raises(SparkSdkError, match="no package"):
             spark.impex.exports.download(job_id)
     finally:  # the emulator's reset does not restore the speed
-        httpx.post(speed, json={"mode": "instant"}).raise_for_status()
+        admin_call(emulator, "POST", "speed", {"mode": "instant"})
 
 
 def test_import_steps_and_describe(spark: Any) -> None:

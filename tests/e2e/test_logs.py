@@ -8,10 +8,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from cspark_core import JobTimeoutError, SparkSdkError
+from tests.emulator.emuhelp import admin_call
 
 SERVICE = "my-folder/my-service"
 
@@ -82,13 +82,12 @@ def test_download_by_correlation_id(spark: Any) -> None:
 
 def test_a_slow_job_times_out_naming_the_job(spark: Any, emulator: Any) -> None:
     call_id = execute(spark, 1)
-    speed = f"{emulator.origin}/_emulator/speed"
-    httpx.post(speed, json={"mode": "realistic"}).raise_for_status()
+    admin_call(emulator, "POST", "speed", {"mode": "realistic"})
     try:
         with pytest.raises(JobTimeoutError) as info:
             spark.logs.download(SERVICE, call_ids=[call_id], timeout=0.3, poll_interval=0.1)
     finally:  # the emulator's reset does not restore the speed
-        httpx.post(speed, json={"mode": "instant"}).raise_for_status()
+        admin_call(emulator, "POST", "speed", {"mode": "instant"})
     assert "log download" in str(info.value) and info.value.job_id in str(info.value)
     assert info.value.last_status.startswith("progress")
 

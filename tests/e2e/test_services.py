@@ -20,6 +20,7 @@ from cspark_core import (
     UriParams,
 )
 from cspark_core.resources.services import next_page
+from tests.emulator.emuhelp import admin_call
 
 SAMPLES = Path(__file__).resolve().parents[2] / "cspark_emulator" / "samples"
 WORKBOOK = SAMPLES / "my-folder" / "my-service.xlsx"
@@ -31,7 +32,7 @@ def doubled(value: int) -> dict[str, Any]:
 
 
 def admin(emulator: Any, path: str, body: dict[str, Any]) -> None:
-    httpx.post(f"{emulator.origin}/_emulator/{path}", json=body, timeout=10).raise_for_status()
+    admin_call(emulator, "POST", path, body)
 
 
 def save_transform(emulator: Any, folder: str, name: str, document: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from cspark_emulator import Emulator
+from tests.emulator.emuhelp import admin_headers
 
 
 @pytest.fixture(scope="session")
@@ -43,5 +44,5 @@ def v1(emu: Emulator) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def admin(emu: Emulator) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"{emu.origin}/_emulator", timeout=30) as client:
+    with httpx.Client(base_url=f"{emu.origin}/_emulator", headers=admin_headers(emu), timeout=30) as client:
         yield client

@@ -13,6 +13,21 @@ from cspark_emulator import Emulator
 SAMPLES = Path(__file__).resolve().parents[2] / "cspark_emulator" / "samples"
 
 
+def admin_headers(emu: Emulator) -> dict[str, str]:
+    """The credential every HTTP call to ``/_emulator/`` needs (in-process calls such as ``emu.reset()``
+    need none). The one place tests spell it."""
+    return {"authorization": f"Bearer {emu.admin_token}"}
+
+
+def admin_call(emu: Emulator, method: str, path: str, body: Any = None) -> httpx.Response:
+    """``/_emulator/{path}`` over HTTP with the admin credential; a refused call fails the test."""
+    reply = httpx.request(
+        method, f"{emu.origin}/_emulator/{path}", json=body, headers=admin_headers(emu), timeout=10
+    )
+    reply.raise_for_status()
+    return reply
+
+
 def token_for(emu: Emulator) -> str:
     reply = httpx.post(
         f"{emu.origin}/auth/realms/{emu.tenant}/protocol/openid-connect/token",

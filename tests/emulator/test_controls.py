@@ -196,15 +196,21 @@ def test_cli_prints_one_json_line_and_stops_on_sigterm(tmp_path) -> None:  # typ
         assert proc.stdout is not None
         info = json.loads(proc.stdout.readline())
         assert info["tenant"] == "cli" and info["api_key"] == "k-123" and info["client_id"] == "me"
-        assert info["url"] == info["origin"] + "/cli" and info["client_secret"]
+        assert info["url"] == info["origin"] + "/cli" and info["client_secret"] and info["admin_token"]
         assert httpx.get(info["origin"] + "/health").json() == {"status": "UP"}
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
 
 
-def test_admin_is_loopback_only_but_needs_no_credentials(emu: Emulator) -> None:
-    assert httpx.get(f"{emu.origin}/_emulator/stats").status_code == 200
+def test_admin_needs_a_credential(emu: Emulator) -> None:
+    assert httpx.get(f"{emu.origin}/_emulator/stats").status_code == 401
+    key = {"x-synthetic-key": emu.api_key}
+    assert httpx.get(f"{emu.origin}/_emulator/stats", headers=key).status_code == 200
+    token = {"authorization": f"Bearer {emu.admin_token}"}
+    assert httpx.get(f"{emu.origin}/_emulator/stats", headers=token).status_code == 200
+    wrong = {"authorization": f"Bearer {emu.api_key}"}
+    assert httpx.get(f"{emu.origin}/_emulator/stats", headers=wrong).status_code == 401
 
 
 def test_a_slow_request_does_not_hold_up_the_others(emu: Emulator, api: httpx.Client) -> None:
@@ -234,3 +240,90 @@ def test_call_log_caps_must_be_positive(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit):
         parse_args(["--max-call-log-records", "0"])
     assert "--max-call-log-records: must be >= 1" in capsys.readouterr().err
+
+
+# -- the lock on /_emulator/ and the request limits (issue #10) ----------------------------------------------
+def test_a_web_page_cannot_reach_the_controls(emu: Emulator, admin: httpx.Client) -> None:
+    """`curl -XPOST -H 'Content-Type: text/plain' -H 'Origin: http://evil.example' .../_emulator/reset`."""
+    admin.post("faults", json={"kind": "500", "count": 3})
+    simple = {"content-type": "text/plain", "origin": "http://evil.example"}
+    assert httpx.post(f"{emu.origin}/_emulator/reset", headers=simple, content=b"{}").status_code == 403
+    # even a page that somehow had the credential: no cross-origin call, no simple-request body type
+    for headers in (
+        {"origin": "http://evil.example"},
+        {"sec-fetch-site": "cross-site"},
+        {"content-type": "text/plain"},
+        {"content-type": "application/x-www-form-urlencoded"},
+    ):
+        reply = admin.post("reset", headers=headers, content=b"{}")
+        assert reply.status_code in (403, 415), (headers, reply.status_code)
+    assert admin.get("stats").json()["faults_injected"] == 0
+    assert emu.rt is not None and len(emu.rt.faults._faults) == 1  # nothing was reset
+    assert admin.post("reset", headers={"origin": emu.origin}).status_code == 200  # same origin is fine
+
+
+def test_resetting_a_data_store_needs_a_confirmation(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.emulator.emuhelp import admin_headers
+
+    with Emulator(tenant="acme", samples=True, data=tmp_path) as emu:
+        url = f"{emu.origin}/_emulator/reset"
+        assert httpx.post(url, headers=admin_headers(emu)).status_code == 400
+        assert httpx.post(url, headers=admin_headers(emu), json={"confirm": "yes"}).status_code == 400
+        assert httpx.post(url, headers=admin_headers(emu), json={"confirm": True}).status_code == 200
+
+
+def gzip_bomb(size: int) -> bytes:
+    import gzip
+
+    return gzip.compress(b"{" + b" " * size + b"}", compresslevel=9)
+
+
+def test_a_gzip_bomb_is_413_and_anonymous_bodies_are_not_read_for_private_services(
+    emu: Emulator, admin: httpx.Client, api: httpx.Client
+) -> None:
+    bomb = gzip_bomb(80 << 20)  # ~80 KB that inflates to 80 MiB, over the 64 MiB limit
+    headers = {"content-encoding": "gzip", "content-type": "application/json"}
+    public = f"{emu.url}/api/v3/public/folders/my-folder/services/my-service/execute"
+    assert httpx.post(public, content=bomb, headers=headers).status_code == 401  # not public: not parsed
+    assert httpx.post(f"{emu.url}/api/v4/public/execute", content=bomb, headers=headers).status_code == 401
+    admin.post("services/my-folder/my-service", json={"public": True})
+    reply = httpx.post(public, content=bomb, headers=headers)
+    assert reply.status_code == 413 and "decompressed" in reply.text
+    path = "api/v3/folders/my-folder/services/my-service/execute"
+    assert api.post(path, content=bomb, headers=headers).status_code == 413
+
+
+def test_deep_json_is_400_not_500(api: httpx.Client) -> None:
+    path = "api/v3/folders/my-folder/services/my-service/execute"
+    for depth in (300, 100_000):
+        reply = api.post(
+            path, content=b"[" * depth + b"]" * depth, headers={"content-type": "application/json"}
+        )
+        assert reply.status_code == 400 and "nested" in reply.text, (depth, reply.text[:200])
+
+
+def test_body_limits_are_configurable() -> None:
+    with Emulator(tenant="acme", samples=True, max_body=1000, max_inflated=2000) as emu:
+        headers = {"x-synthetic-key": emu.api_key, "x-tenant-name": "acme"}
+        path = f"{emu.url}/api/v3/folders/my-folder/services/my-service/execute"
+        big = {"request_data": {"inputs": {"value": 2, "pad": "x" * 1200}}}
+        assert httpx.post(path, json=big, headers=headers).status_code == 413
+
+        def chunks():  # type: ignore[no-untyped-def]  # no Content-Length: the limit holds as it streams
+            yield b'{"pad": "'
+            yield b"x" * 1500
+            yield b'"}'
+
+        assert httpx.post(path, content=chunks(), headers=headers).status_code == 413
+        inflated = {**headers, "content-encoding": "gzip", "content-type": "application/json"}
+        assert httpx.post(path, content=gzip_bomb(3000), headers=inflated).status_code == 413
+        small = {"request_data": {"inputs": {"value": 2}}}
+        assert httpx.post(path, json=small, headers=headers).status_code == 200
+
+
+def test_absolute_urls_honour_forwarded_headers(v1: httpx.Client) -> None:
+    forwarded = {"x-forwarded-proto": "https", "x-forwarded-host": "spark.example:8443"}
+    reply = v1.post("api/v1/product/create", data={"Name": "behind-proxy"}, headers=forwarded)
+    assert reply.json()["data"]["get_product_url"].startswith("https://spark.example:8443/api/v1/")
+    reply = v1.post("api/v1/product/create", data={"Name": "bad"}, headers={"x-forwarded-host": "a b/c"})
+    assert "a b" not in reply.json()["data"]["get_product_url"]  # a malformed host is ignored

@@ -143,3 +143,12 @@ def test_wasm_stand_in_zip(api: httpx.Client) -> None:
         "manifest.json" in archive.namelist()
         and "NOT a compiled WASM" in archive.read("manifest.json").decode()
     )
+
+
+def test_content_disposition_never_carries_a_path(v1: httpx.Client) -> None:
+    for asked in ("../../../evil.xlsx", "..\\evil.xlsx", ".bashrc", 'q"uote\x7f.xlsx'):
+        reply = v1.get("api/v1/product/my-folder/engines/my-service/download/", params={"filename": asked})
+        assert reply.status_code == 200, reply.text
+        disposition = reply.headers["content-disposition"]
+        name = disposition.split("filename=", 1)[1].strip('"')
+        assert "/" not in name and "\\" not in name and not name.startswith(".") and '"' not in name, name

@@ -38,8 +38,8 @@ class FakeClient:
             raise self.error
         return SimpleNamespace(status=200, data={"data": []})
 
-    def auth_token(self) -> str:
-        self.calls.append("auth_token")
+    def auth_token(self, *, fresh: bool = False) -> str:
+        self.calls.append("auth_token(fresh)" if fresh else "auth_token")
         if self.error is not None:
             raise self.error
         return self.token

@@ -292,3 +292,64 @@ def test_a_run_warns_once_about_a_wide_mode_even_when_the_file_is_broken(
     result = CliRunner().invoke(app, ["profiles", "list"])  # the file is read twice: -o default, then list
     assert result.exit_code == 4
     assert [line.split(":")[0] for line in result.stderr.splitlines()] == ["warning", "error", "hint"]
+
+
+def test_saving_writes_through_a_symlinked_config_file(tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir(mode=0o700)
+    real = dotfiles / "cspark.toml"
+    real.write_text('[profiles.old]\nbase_url = "https://x/t"\n')
+    real.chmod(0o600)
+    folder = tmp_path / "cfg"
+    folder.mkdir(mode=0o700)
+    (folder / "config.toml").symlink_to(real)
+    store = ProfileStore(folder)
+    store.put(Profile("new", base_url="https://y/t"))
+    assert (folder / "config.toml").is_symlink()  # the link is kept...
+    assert set(ProfileStore(folder).load().profiles) == {"old", "new"}
+    assert "new" in real.read_text() and mode_of(real) == 0o600  # ...and its target was written
+    assert [p.name for p in dotfiles.iterdir()] == ["cspark.toml"]  # no temp file left
+
+
+def test_a_symlink_to_something_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "cfg"
+    folder.mkdir(mode=0o700)
+    (folder / "config.toml").symlink_to(tmp_path / "missing-dir" / "x.toml")
+    with pytest.raises(SetupError, match="not writing it"):
+        ProfileStore(folder).put(Profile("p", base_url="https://x/t"))
+    assert (folder / "config.toml").is_symlink()
+
+
+def test_a_group_or_world_writable_config_folder_is_warned_about(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    folder = tmp_path / "cfg"
+    store = ProfileStore(folder, warn=warnings.append)
+    store.put(Profile("p", base_url="https://x/t"))
+    store.load()
+    assert warnings == []
+    folder.chmod(0o777)
+    store.load()
+    assert len(warnings) == 1 and "writable by other users" in warnings[0] and "chmod 700" in warnings[0]
+
+
+@pytest.mark.timeout(20)
+def test_a_fifo_config_file_is_refused_without_reading_it(tmp_path: Path) -> None:
+    tmp_path.joinpath("config.toml").parent.mkdir(exist_ok=True)
+    os.mkfifo(tmp_path / "config.toml")
+    with pytest.raises(SetupError, match="not a regular file"):
+        ProfileStore(tmp_path).load()
+
+
+def test_the_token_cache_key_changes_with_the_secret(tmp_path: Path) -> None:
+    def key(secret: str) -> str:
+        profile = Profile("p", env="dev", tenant="acme", client_id="cid", client_secret=secret)
+        return resolve_connection(profile, {}).cache_key()
+
+    assert key("right") == key("right") and key("right") != key("wrong")
+    assert "right" not in key("right")  # a hash, never the secret
+    oauth_file = tmp_path / "oauth.json"
+    oauth_file.write_text('{"client_id": "cid", "client_secret": "one"}')
+    via_file = resolve_connection(Profile("p", base_url="https://x/t", oauth_path=str(oauth_file)), {})
+    before = via_file.cache_key()
+    oauth_file.write_text('{"client_id": "cid", "client_secret": "two"}')
+    assert via_file.cache_key() != before

@@ -59,7 +59,8 @@ class Body(httpx.SyncByteStream):
 
 
 def client_for(handler: httpx.MockTransport) -> Client:
-    return Client(BASE, api_key="k", environ={}, logger=False, http_client=httpx.Client(transport=handler))
+    http = httpx.Client(transport=handler)
+    return Client(BASE, api_key="k", environ={}, logger=False, retry_interval=0, http_client=http)
 
 
 def test_a_body_cut_mid_way_is_an_api_error_and_leaves_no_file(tmp_path: Path) -> None:
@@ -131,10 +132,77 @@ def test_every_download_cut_mid_way_is_an_api_error(
         http = httpx.AsyncClient(transport=transport)
 
         async def go() -> None:
-            async with AsyncClient(BASE, api_key="k", environ={}, logger=False, http_client=http) as client:
+            options = {"api_key": "k", "environ": {}, "logger": False, "retry_interval": 0}
+            async with AsyncClient(BASE, http_client=http, **options) as client:  # type: ignore[arg-type]
                 await getattr(getattr(client, area), name)(*args, to=target)
 
         with pytest.raises(UnknownApiError, match="download interrupted"):
             asyncio.run(go())
     assert target.read_bytes() == b"previous content"
     assert [p.name for p in tmp_path.iterdir()] == ["download.bin"]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_body_cut_off_once_is_fetched_again(tmp_path: Path, kind: str) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if len(calls) == 1:
+            return httpx.Response(200, stream=Body() if kind == "sync" else AsyncBody())
+        return httpx.Response(200, content=b"PK whole body")
+
+    target = tmp_path / "m.zip"
+    if kind == "sync":
+        with client_for(httpx.MockTransport(handler)) as client:
+            client.wasm.download("version/9f8e", to=target)
+    else:
+
+        async def go() -> None:
+            http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+            options = {"api_key": "k", "environ": {}, "logger": False, "retry_interval": 0}
+            async with AsyncClient(BASE, http_client=http, **options) as client:  # type: ignore[arg-type]
+                await client.wasm.download("version/9f8e", to=target)
+
+        asyncio.run(go())
+    assert calls == ["GET", "GET"] and target.read_bytes() == b"PK whole body"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.zip"]
+
+
+def test_a_cut_off_body_of_a_post_is_not_fetched_again(tmp_path: Path) -> None:
+    from cspark_core.request import ApiRequest
+
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        return httpx.Response(200, stream=Body())
+
+    with client_for(httpx.MockTransport(handler)) as client, pytest.raises(UnknownApiError):
+        client.wasm._download(ApiRequest("POST", "api/v3/x"), tmp_path / "x.bin")
+    assert calls == ["POST"]
+
+
+@pytest.mark.parametrize(
+    ("suggested", "saved"),
+    [
+        (".bashrc", "bashrc"),
+        ("../../../evil.xlsx", "evil.xlsx"),
+        ("..\\\\..\\\\evil.xlsx", "evil.xlsx"),
+        ("..", "fallback.bin"),
+        ("\x1b[31m", "[31m"),
+        ("  ", "fallback.bin"),
+    ],
+)
+def test_a_suggested_file_name_becomes_a_safe_base_name(suggested: str, saved: str) -> None:
+    from cspark_core.resources._base import file_name_from
+
+    headers = {"content-disposition": f'attachment; filename="{suggested}"'}
+    assert file_name_from(headers, "fallback.bin") == saved
+
+
+def test_a_long_suggested_name_is_bounded_and_keeps_its_extension() -> None:
+    from cspark_core.resources._base import MAX_NAME_BYTES, safe_file_name
+
+    name = safe_file_name("é" * 300 + ".xlsx", "f.bin")
+    assert name.endswith(".xlsx") and len(name.encode()) <= MAX_NAME_BYTES

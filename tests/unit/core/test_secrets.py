@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import sys
 
@@ -70,3 +71,63 @@ def test_a_token_request_repr_hides_the_client_secret() -> None:
     req = token_request(settings, OAuth("cid", CANARY))
     assert req.form is not None and req.form["client_secret"] == CANARY  # still sent
     assert CANARY not in repr(req) and CANARY not in str(req)
+
+
+@pytest.mark.parametrize(
+    ("auth", "name"),
+    [
+        ({"api_key": CANARY + "\r"}, "api_key"),
+        ({"api_key": CANARY + "é"}, "api_key"),
+        ({"token": CANARY + "\x7f"}, "token"),
+        ({"oauth": {"client_id": "cid", "client_secret": CANARY + "\n!"}}, "client_secret"),
+    ],
+)
+def test_a_credential_that_cannot_be_sent_is_refused_by_name(auth: dict[str, object], name: str) -> None:
+    from cspark_core import SettingsError
+
+    with pytest.raises(SettingsError) as info:
+        Client("http://127.0.0.1:9/acme", environ={}, **auth)  # type: ignore[arg-type]
+    assert name in str(info.value) and CANARY not in str(info.value) + repr(info.value)
+
+
+def test_a_non_ascii_client_secret_is_fine_it_travels_in_a_form() -> None:
+    oauth = {"client_id": "c", "client_secret": "sécret"}
+    client = Client("http://127.0.0.1:9/acme", environ={}, oauth=oauth)
+    assert client.settings.auth.kind == "oauth"
+
+
+def test_environment_credentials_are_named_by_their_variable() -> None:
+    from cspark_core import SettingsError
+
+    with pytest.raises(SettingsError, match="CSPARK_API_KEY"):
+        Client("http://127.0.0.1:9/acme", environ={"CSPARK_API_KEY": CANARY + "\r"})
+
+
+@pytest.mark.parametrize(
+    "quoted",
+    [
+        CANARY + "\r",
+        repr(CANARY + "\r"),
+        repr((CANARY + "\r").encode()),
+        json.dumps(CANARY + "\r\t"),
+        repr(CANARY + "é"),
+        str((CANARY + "é").encode()),
+        json.dumps(CANARY + "é"),
+    ],
+)
+def test_the_redactor_finds_quoted_and_escaped_forms(quoted: str) -> None:
+    from cspark_core.log import redact
+
+    secret = CANARY + ("é" if "é" in quoted or "\\u00e9" in quoted or "\\xc3" in quoted else "\r")
+    if "\\t" in quoted:
+        secret = CANARY + "\r\t"
+    text = redact(f"Illegal header value {quoted}!", [secret])
+    assert CANARY not in text and "***" in text
+
+
+def test_unreachable_errors_never_quote_the_credentials() -> None:
+    from cspark_core.transport import unreachable
+
+    exc = httpx.LocalProtocolError(f"Illegal header value {(CANARY + chr(13)).encode()!r}")
+    error = unreachable(exc, "POST", "http://h/x", "rid", 1000, [CANARY + "\r"])
+    assert CANARY not in str(error)
