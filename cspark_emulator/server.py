@@ -3,6 +3,7 @@ foreground (``python -m cspark_emulator``) or in a background thread (``Emulator
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from .files import Files
 from .jobs import INSTANT
 from .security import Credentials, TokenIssuer
 from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS, State
+from .workers import make_calculator
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Options:
     speed: str = INSTANT
     max_call_logs: int = MAX_CALL_LOGS
     max_call_log_records: int = MAX_CALL_LOG_RECORDS
+    workers: int = 0  # calculation processes; 0 calculates in the request threads
 
 
 def build_runtime(options: Options, origin: str) -> Runtime:
@@ -46,6 +49,7 @@ def build_runtime(options: Options, origin: str) -> Runtime:
         options.data,
         max_call_logs=options.max_call_logs,
         max_call_log_records=options.max_call_log_records,
+        calculator=make_calculator(options.workers),
     )
     batches = Batches(state)
     rt = Runtime(
@@ -63,6 +67,14 @@ def build_runtime(options: Options, origin: str) -> Runtime:
     rt.reseed(skip_existing=True)
     batches.start()
     return rt
+
+
+def shutdown(rt: Runtime) -> None:
+    """Stop what the runtime started: the batch thread, the calculation workers, the store."""
+    rt.batches.stop()
+    rt.state.calculator.stop()
+    if rt.state.store:
+        rt.state.store.close()
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -122,6 +134,8 @@ class Emulator:
         data: str | Path | None = None,
         **options: Any,
     ) -> None:
+        if "workers" not in options:  # CSPARK_EMULATOR_WORKERS=N runs a test suite with worker processes
+            options["workers"] = _env_workers()
         self.options = Options(
             tenant=tenant,
             seed=Path(seed) if seed else None,
@@ -154,9 +168,7 @@ class Emulator:
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self.rt is not None:
-            self.rt.batches.stop()
-            if self.rt.state.store:
-                self.rt.state.store.close()
+            shutdown(self.rt)
         self._server = self._thread = None
 
     def __enter__(self) -> Emulator:
@@ -236,3 +248,16 @@ class Emulator:
 
     def info(self) -> dict[str, Any]:
         return banner(self._runtime(), self.origin)
+
+
+def _env_workers() -> int:
+    value = os.environ.get("CSPARK_EMULATOR_WORKERS", "").strip()
+    if not value:
+        return 0
+    try:
+        workers = int(value)
+    except ValueError:
+        raise ValueError(f"CSPARK_EMULATOR_WORKERS must be a whole number, not {value!r}") from None
+    if workers < 0:
+        raise ValueError("CSPARK_EMULATOR_WORKERS must be >= 0")
+    return workers

@@ -427,6 +427,7 @@ class Model:
     def __init__(self, content: bytes, filename: str = "book.xlsx") -> None:
         self.content = content
         self.filename = filename
+        self.key = content_hash(content)  # names the compiled model in worker processes
         book = _open_workbook(content, filename)
         names = sorted(_named_ranges(book), key=lambda n: n[0].lower())
         ins = [n for n in names if n[0].lower().startswith(INPUT_PREFIX.lower())]
