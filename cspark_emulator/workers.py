@@ -1,7 +1,7 @@
 """Where workbook calculations run: in this process, or in a pool of worker processes (``--workers N``).
 
 The server keeps all state (services, call history, batches) and hands calculations out: a request's records
-are cut into one slice per worker and queued; each worker process takes the next slice when it is free, so
+are cut into a few slices per worker and queued; each worker process takes the next slice when it is free, so
 requests never queue on a lock, and N processes calculate at once (one Python process calculates on one
 core at a time). Workers hold compiled models by workbook content hash: the server sends a workbook's bytes
 to a worker the first time that worker needs it.
@@ -27,6 +27,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol
 
 MAX_ATTEMPTS = 3  # workers a slice may take down with it before its request fails
+SLICES_PER_WORKER = 4  # a request is cut finer than one slice a worker: a worker held up by something else
+# on the machine leaves its share to the others instead of making the whole request wait for it
 MAX_MODELS = 64  # compiled models a worker keeps (least recently used go first)
 
 
@@ -37,7 +39,7 @@ class Calculator(Protocol):
         self, model: Any, records: Sequence[dict[str, Any]], requested: list[str] | None
     ) -> list[Any]: ...
 
-    def stats(self) -> dict[str, int]: ...
+    def stats(self) -> dict[str, Any]: ...
 
     def stop(self) -> None: ...
 
@@ -49,8 +51,8 @@ class InProcess:
     def run(self, model: Any, records: Sequence[dict[str, Any]], requested: list[str] | None) -> list[Any]:
         return [model.execute(record, requested) for record in records]
 
-    def stats(self) -> dict[str, int]:
-        return {"workers": 0, "worker_restarts": 0}
+    def stats(self) -> dict[str, Any]:
+        return {"workers": 0, "worker_restarts": 0, "worker_pids": []}
 
     def stop(self) -> None:
         pass
@@ -93,7 +95,7 @@ class Pool:
             return []
         if self._stopping:
             raise WorkerError("the emulator is stopping")
-        step = math.ceil(len(records) / min(self.size, len(records)))
+        step = math.ceil(len(records) / min(self.size * SLICES_PER_WORKER, len(records)))
         slices = [
             _Slice(model.key, model.content, model.filename, records[i : i + step], requested)
             for i in range(0, len(records), step)
@@ -105,8 +107,8 @@ class Pool:
             results.extend(piece.future.result())
         return results
 
-    def stats(self) -> dict[str, int]:
-        return {"workers": self.size, "worker_restarts": self.restarts}
+    def stats(self) -> dict[str, Any]:
+        return {"workers": self.size, "worker_restarts": self.restarts, "worker_pids": self.pids()}
 
     def pids(self) -> list[int | None]:
         """The worker processes' ids (None: not started yet); tests kill them."""
