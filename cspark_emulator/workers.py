@@ -20,7 +20,7 @@ import queue
 import signal
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -80,10 +80,11 @@ class _Died(Exception):
 class Pool:
     """``size`` worker processes, each fed by one thread of this process that owns its pipe."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, target: Callable[[Connection], None] | None = None) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size = size
+        self.target = target or worker_main  # a module-level function (tests pass one that dies)
         self.restarts = 0
         self._context = _context()
         self._queue: queue.SimpleQueue[_Slice | None] = queue.SimpleQueue()
@@ -224,7 +225,7 @@ class _Worker:
     def _start(self) -> None:
         parent, child = self.pool._context.Pipe()
         process = self.pool._context.Process(
-            target=worker_main, args=(child,), name=f"cspark-emulator-worker-{self.number}", daemon=True
+            target=self.pool.target, args=(child,), name=f"cspark-emulator-worker-{self.number}", daemon=True
         )
         process.start()
         child.close()  # the worker holds the other end: its death shows as EOF here

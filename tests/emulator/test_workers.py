@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
@@ -84,3 +85,20 @@ def test_a_stopped_pool_refuses_work(tmp_path: Path) -> None:
         pool.stop()
     with pytest.raises(WorkerError, match="stopping"):
         pool.run(model, [{"value": 1}], None)
+
+
+def die_on_first_message(conn: Connection) -> None:
+    """A worker that dies as soon as it gets work (module-level: worker processes import it)."""
+    conn.recv()
+    os._exit(1)
+
+
+def test_work_that_keeps_killing_workers_fails_after_three_tries() -> None:
+    model = load_model(sample("my-folder", "my-service"), "svc.xlsx")
+    pool = Pool(1, target=die_on_first_message)
+    try:
+        with pytest.raises(WorkerError, match="died 3 times"):
+            pool.run(model, [{"value": 1}], None)
+        assert pool.stats()["worker_restarts"] == 3
+    finally:
+        pool.stop()
