@@ -88,8 +88,8 @@ class Pool:
         self.restarts = 0
         self._context = _context()
         self._queue: queue.SimpleQueue[_Slice | None] = queue.SimpleQueue()
-        self._workers = [_Worker(self, n) for n in range(size)]
         self._stopping = False
+        self._workers = [_Worker(self, n) for n in range(size)]
 
     def run(self, model: Any, records: Sequence[dict[str, Any]], requested: list[str] | None) -> list[Any]:
         if not records:
