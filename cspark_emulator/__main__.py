@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .app import Limits
 from .jobs import SPEEDS
-from .server import Options, banner, bind, build_runtime, make_server, origin_of
+from .server import Options, banner, bind, build_runtime, make_server, origin_of, shutdown
 from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS
 
 
@@ -40,6 +40,13 @@ def parse_args(argv: list[str] | None = None) -> Options:
         default=MAX_CALL_LOG_RECORDS,
         help=f"records kept in the call history across all calls (default {MAX_CALL_LOG_RECORDS})",
     )
+    parser.add_argument(
+        "--workers",
+        type=_not_negative,
+        default=None,
+        help="calculation processes (default: the CPU count, or CSPARK_EMULATOR_WORKERS); 0 calculates "
+        "in the server process",
+    )
     parser.add_argument("--api-key", default=env.get("CSPARK_EMULATOR_API_KEY"))
     parser.add_argument("--client-id", default=env.get("CSPARK_EMULATOR_CLIENT_ID"))
     parser.add_argument("--client-secret", default=env.get("CSPARK_EMULATOR_CLIENT_SECRET"))
@@ -60,6 +67,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.seed is not None and not args.seed.is_dir():
         parser.error(f"--seed {args.seed} is not a directory")
+    if args.workers is None:
+        try:
+            args.workers = _not_negative(env.get("CSPARK_EMULATOR_WORKERS") or str(os.cpu_count() or 1))
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"CSPARK_EMULATOR_WORKERS: {exc}")
     return Options(
         tenant=args.tenant,
         host=args.host,
@@ -78,16 +90,21 @@ def parse_args(argv: list[str] | None = None) -> Options:
         max_body=args.max_body,
         max_inflated=args.max_inflated,
         max_json_depth=args.max_json_depth,
+        workers=args.workers,
     )
 
 
-def _positive(value: str) -> int:
+def _not_negative(value: str) -> int:
+    return _positive(value, minimum=0)
+
+
+def _positive(value: str, minimum: int = 1) -> int:
     try:
         number = int(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from exc
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
+    if number < minimum:
+        raise argparse.ArgumentTypeError(f"must be >= {minimum}")
     return number
 
 
@@ -106,9 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.run(sockets=[sock])
     finally:
-        rt.batches.stop()
-        if rt.state.store:
-            rt.state.store.close()
+        shutdown(rt)
     return 0
 
 

@@ -3,6 +3,7 @@ foreground (``python -m cspark_emulator``) or in a background thread (``Emulator
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from .files import Files
 from .jobs import INSTANT
 from .security import Credentials, TokenIssuer
 from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS, State
+from .workers import make_calculator
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Options:
     max_body: int = Limits.max_body
     max_inflated: int = Limits.max_inflated
     max_json_depth: int = Limits.max_json_depth
+    workers: int = 0  # calculation processes; 0 calculates in the request threads
 
 
 def build_runtime(options: Options, origin: str) -> Runtime:
@@ -52,6 +55,7 @@ def build_runtime(options: Options, origin: str) -> Runtime:
         options.data,
         max_call_logs=options.max_call_logs,
         max_call_log_records=options.max_call_log_records,
+        calculator=make_calculator(options.workers),
     )
     batches = Batches(state)
     rt = Runtime(
@@ -70,6 +74,14 @@ def build_runtime(options: Options, origin: str) -> Runtime:
     rt.reseed(skip_existing=True)
     batches.start()
     return rt
+
+
+def shutdown(rt: Runtime) -> None:
+    """Stop what the runtime started: the batch thread, the calculation workers, the store."""
+    rt.batches.stop()
+    rt.state.calculator.stop()
+    if rt.state.store:
+        rt.state.store.close()
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -130,6 +142,8 @@ class Emulator:
         data: str | Path | None = None,
         **options: Any,
     ) -> None:
+        if "workers" not in options:  # CSPARK_EMULATOR_WORKERS=N runs a test suite with worker processes
+            options["workers"] = _env_workers()
         self.options = Options(
             tenant=tenant,
             seed=Path(seed) if seed else None,
@@ -162,9 +176,7 @@ class Emulator:
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self.rt is not None:
-            self.rt.batches.stop()
-            if self.rt.state.store:
-                self.rt.state.store.close()
+            shutdown(self.rt)
         self._server = self._thread = None
 
     def __enter__(self) -> Emulator:
@@ -249,3 +261,16 @@ class Emulator:
 
     def info(self) -> dict[str, Any]:
         return banner(self._runtime(), self.origin)
+
+
+def _env_workers() -> int:
+    value = os.environ.get("CSPARK_EMULATOR_WORKERS", "").strip()
+    if not value:
+        return 0
+    try:
+        workers = int(value)
+    except ValueError:
+        raise ValueError(f"CSPARK_EMULATOR_WORKERS must be a whole number, not {value!r}") from None
+    if workers < 0:
+        raise ValueError("CSPARK_EMULATOR_WORKERS must be >= 0")
+    return workers

@@ -20,10 +20,12 @@ import hashlib
 import io
 import math
 import os
+import re
 import tempfile
 import threading
 import time
 import zipfile
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,7 @@ INPUT_PREFIX = "Xinput_"
 OUTPUT_PREFIX = "Xoutput_"
 _ENGINE_FILE = "book.xlsx"  # the name the compiled model knows the workbook by
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in Excel's 1900 date system (after the 1900 leap bug)
+_MAX_COMPILED = 32  # compiled calculations kept per model (one per distinct set of requested outputs)
 _EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
 
 
@@ -399,6 +402,19 @@ def _formula_warnings(sheet: str, cell: Cell, parser: Any, known: Mapping[str, A
     return [f"{where}: unsupported function {name} in {text}" for name in missing]
 
 
+_VOLATILE = re.compile(r"\b(?:NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY)\s*\(", re.IGNORECASE)
+
+
+def _has_volatile(book: Workbook) -> bool:
+    """Whether a formula calls NOW/TODAY/RAND...: a compiled calculation would freeze their values."""
+    return any(
+        _is_formula(cell.value) and _VOLATILE.search(_formula_text(cell.value))
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+    )
+
+
 def _implemented(known: Mapping[str, Any], name: str) -> bool:
     """`get_functions()` is a defaultdict that fills unknown names with `not_implemented` when compiling."""
     func = known.get(name)
@@ -411,6 +427,7 @@ class Model:
     def __init__(self, content: bytes, filename: str = "book.xlsx") -> None:
         self.content = content
         self.filename = filename
+        self.key = content_hash(content)  # names the compiled model in worker processes
         book = _open_workbook(content, filename)
         names = sorted(_named_ranges(book), key=lambda n: n[0].lower())
         ins = [n for n in names if n[0].lower().startswith(INPUT_PREFIX.lower())]
@@ -420,6 +437,13 @@ class Model:
         self.warnings: list[str] = _unsupported(book)
         self._engine = _compile(content)
         self._lock = threading.Lock()
+        # Compiled calculations (schedula pipes) by (input cells, output cells), and the output fields and
+        # cells by requested outputs: worked out once, not on every call. None: the plain path (volatile
+        # formulas such as TODAY() would be frozen at compile time).
+        self._compiled: OrderedDict[tuple[tuple[str, ...], tuple[str, ...]], Any] | None = (
+            None if _has_volatile(book) else OrderedDict()
+        )
+        self._plans: dict[frozenset[str] | None, tuple[tuple[Field, ...], list[str]]] = {}
         self._book_cells = {(ws.title, c.coordinate): c for ws in book.worksheets for row in ws for c in row}
         baseline = self._calculate({}, [_engine_key(s, c) for _, s, a in ins for c in _flat(a)])
         self._validation_rules: dict[str, _Validation] = {}
@@ -437,6 +461,11 @@ class Model:
             "no_of_formulas": n_formulas,
             "no_of_cellswithdata": n_cells,
         }
+
+    @property
+    def compiled(self) -> bool:
+        """Whether `execute` runs compiled calculations (not for workbooks with volatile formulas)."""
+        return self._compiled is not None
 
     @classmethod
     def load(cls, content: bytes, filename: str = "book.xlsx") -> Model:
@@ -551,6 +580,47 @@ class Model:
             solution = self._engine.calculate(inputs=dict(cell_values), outputs=wanted or None)
             return {k: _unwrap(solution[k]) for k in wanted if k in solution}
 
+    def _calculate_compiled(self, cell_values: Mapping[str, Any], keys: list[str]) -> dict[str, Any]:
+        """`_calculate` through a pipe compiled for these input and output cells (built on first use and
+        kept); the same values, without schedula working out the sub-graph on every call. Falls back to the
+        plain path if the pipe cannot answer."""
+        if self._compiled is None or not keys:
+            return self._calculate(cell_values, keys)
+        key = (tuple(cell_values), tuple(keys))
+        with self._lock:  # a pipe keeps its solution between calls: one call at a time
+            pipe = self._compiled.get(key)
+            if pipe is None:
+                pipe = self._engine.compile(list(key[0]), list(keys))
+                self._compiled[key] = pipe
+                if len(self._compiled) > _MAX_COMPILED:
+                    self._compiled.popitem(last=False)
+            else:
+                self._compiled.move_to_end(key)
+            try:
+                values = pipe(*cell_values.values())
+            except Exception:
+                values = None
+        if values is None:
+            return self._calculate(cell_values, keys)
+        if len(keys) == 1:
+            values = [values]
+        return {k: _unwrap(v) for k, v in zip(keys, values, strict=True)}
+
+    def _plan(self, requested: Collection[str] | None) -> tuple[tuple[Field, ...], list[str]]:
+        """The output fields and the engine cells to read for these requested outputs (cached)."""
+        wanted = None if requested is None else frozenset(requested)
+        plan = self._plans.get(wanted)
+        if plan is None:
+            fields = self.schema.outputs
+            if wanted is not None:
+                fields = tuple(f for f in fields if f.name in wanted)
+            nodes = self._engine.dsp.data_nodes
+            keys = [k for f in fields for c in _flat(f.address) if (k := _engine_key(f.sheet, c)) in nodes]
+            plan = (fields, list(dict.fromkeys(keys)))
+            if len(self._plans) < _MAX_COMPILED:
+                self._plans[wanted] = plan
+        return plan
+
     def _cell_inputs(self, inputs: Mapping[str, Any], report: _Report) -> dict[str, Any]:
         """Engine cell overrides for the merged inputs, with warnings/errors for what could not be used."""
         import schedula
@@ -646,17 +716,18 @@ class Model:
 
     # ---- public operations
 
-    def execute(self, inputs: Mapping[str, Any], requested: Collection[str] | None = None) -> Execution:
-        """Merge inputs over the defaults, recalculate, and read the (requested) outputs. Thread-safe."""
+    def execute(
+        self, inputs: Mapping[str, Any], requested: Collection[str] | None = None, *, compiled: bool = True
+    ) -> Execution:
+        """Merge inputs over the defaults, recalculate, and read the (requested) outputs. Thread-safe.
+
+        ``compiled=False`` takes the plain path (schedula works out the sub-graph on every call): the same
+        results, slower; kept to check the compiled one against."""
         started = time.perf_counter()
         report = _Report()
         cells = self._cell_inputs(inputs, report)
-        fields = self.schema.outputs
-        if requested is not None:
-            wanted = set(requested)
-            fields = tuple(f for f in fields if f.name in wanted)
-        keys = [_engine_key(f.sheet, c) for f in fields for c in _flat(f.address)]
-        solution = self._calculate(cells, keys)
+        fields, keys = self._plan(requested)
+        solution = self._calculate_compiled(cells, keys) if compiled else self._calculate(cells, keys)
         outputs = self._read_outputs(fields, solution, report)
         elapsed = (time.perf_counter() - started) * 1000
         return Execution(outputs, report.warnings, report.errors, elapsed)

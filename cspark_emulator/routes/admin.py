@@ -76,6 +76,7 @@ def stats_of(rt: Runtime) -> dict[str, Any]:
         "speed": rt.state.jobs.speed,
         "services": len(rt.state.services),
         "call_logs": len(rt.state.logs),
+        **rt.state.calculator.stats(),  # workers, worker_restarts, worker_pids
     }
 
 

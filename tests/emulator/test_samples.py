@@ -161,6 +161,22 @@ def test_quote_outputs(
     assert result.errors == [] and result.warnings == []
 
 
+def test_quote_compiled_and_plain_paths_agree(quote: Model) -> None:
+    """The compiled calculation (the default) against the plain one, over the cases above and odd inputs."""
+    keys = ("age", "sum_assured", "smoker", "term_years", "start_date", "plan")
+    cases: list[dict[str, Any]] = [dict(zip(keys, q, strict=True)) for q in QUOTES]
+    cases += [{}, {"plan": "Gold"}, {"age": "old", "start_date": "soon"}, {"age": 74, "term_years": 30}]
+    for requested in (None, ["annual_premium", "age_at_end"], ["summary"]):
+        for inputs in cases:
+            compiled = quote.execute(inputs, requested)
+            plain = quote.execute(inputs, requested, compiled=False)
+            assert (compiled.outputs, compiled.warnings, compiled.errors) == (
+                plain.outputs,
+                plain.warnings,
+                plain.errors,
+            ), inputs
+
+
 def test_quote_terms_on_offer_depend_on_age(quote: Model) -> None:
     for age in (20, 50, 62, 70):
         entry = quote.validate({"age": age}, "dynamic")["term_years"]
@@ -222,6 +238,13 @@ def test_portfolio_with_other_policies(portfolio: Model, count: int) -> None:
     result = portfolio.execute({"policies": policies})
     assert result.outputs == expected_portfolio(policies)
     assert result.errors == [] and result.warnings == []
+
+
+def test_portfolio_compiled_and_plain_paths_agree(portfolio: Model) -> None:
+    for policies in (POLICIES, POLICIES[:1], [], [{"policy_id": "X", "age": "n/a", "sum_assured": 1}]):
+        compiled = portfolio.execute({"policies": policies})
+        plain = portfolio.execute({"policies": policies}, compiled=False)
+        assert (compiled.outputs, compiled.errors) == (plain.outputs, plain.errors), policies
 
 
 def test_committed_samples_match_the_generator(tmp_path: Path) -> None:

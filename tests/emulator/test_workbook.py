@@ -269,6 +269,51 @@ def test_execute_is_thread_safe(singles: Model) -> None:
     assert results == {n: 3 * n for n in range(8)}
 
 
+SINGLES_CASES: list[dict[str, object]] = [
+    {},
+    {"amount": 100, "who": "Bo", "vip": False, "start": "2024-12-15", "divisor": 4},
+    {"amount": "42", "vip": "yes", "divisor": 0},
+    {"amount": "abc", "start": "not a date", "nope": 1},
+    {"amount": None, "who": None, "start": 45000},
+]
+TABLES_CASES: list[dict[str, object]] = [
+    {},
+    {"lines": [{"item": "fig", "qty": 4, "price": 2}, {"item": "kiwi", "qty": "1", "price": 0.25}]},
+    {"lines": [["item", "qty", "price"], ["plum", 10, 0.1]]},
+    {"lines": [{"item": f"i{n}", "qty": 1, "price": "x"} for n in range(6)]},
+    {"lines": "apple"},
+]
+
+
+@pytest.mark.parametrize("requested", [None, ["tripled", "ratio", "missing"], ["greeting"], []])
+def test_the_compiled_path_gives_the_plain_results(
+    singles: Model, tables: Model, requested: list[str] | None
+) -> None:
+    """Compiled calculations (cached per requested outputs) answer exactly what the plain path does."""
+    for model, cases, wanted in ((singles, SINGLES_CASES, requested), (tables, TABLES_CASES, None)):
+        for inputs in cases * 2:  # the second round runs the cached pipes
+            compiled, plain = model.execute(inputs, wanted), model.execute(inputs, wanted, compiled=False)
+            assert (compiled.outputs, compiled.warnings, compiled.errors) == (
+                plain.outputs,
+                plain.warnings,
+                plain.errors,
+            ), inputs
+
+
+def test_volatile_formulas_take_the_plain_path() -> None:
+    """A compiled pipe would freeze TODAY()/RAND() at compile time: such workbooks are never compiled."""
+
+    def build(book: openpyxl.Workbook, ws: openpyxl.worksheet.worksheet.Worksheet) -> None:
+        ws["B1"] = 1
+        ws["D1"] = "=B1+RAND()"
+        _name(book, "Xinput_x", "$B$1")
+        _name(book, "Xoutput_noisy", "$D$1")
+
+    model = Model.load(_book(build))
+    values = {model.execute({"x": 1}).outputs["noisy"] for _ in range(5)}
+    assert len(values) > 1 and not model.compiled
+
+
 # --------------------------------------------------------------------------- validation
 
 
