@@ -12,7 +12,6 @@ function (retry or not, how long to wait, which error), unit-tested without sock
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import email.utils
 import json
@@ -24,7 +23,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,6 +36,9 @@ from .log import SdkLogger, mask_url
 from .request import ApiRequest
 from .response import SparkResponse
 from .settings import Settings
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "MAX_RETRY_DELAY",
@@ -339,7 +341,7 @@ class SyncTransport(_Base):
     ) -> None:
         super().__init__(settings, token_cache, sleep)
         self._own = http_client is None
-        self.http = http_client or httpx.Client(follow_redirects=False)
+        self.http = http_client or _sync_http()
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -417,15 +419,31 @@ class SyncTransport(_Base):
                 attempt += 1
 
 
+def _sync_http() -> httpx.Client:
+    """The sync client's httpx.Client: over `http.client` (see `stdhttp`), unless the environment names a
+    proxy, which httpx's own transport honours."""
+    from .stdhttp import StdlibTransport, env_proxies
+
+    if env_proxies():
+        return httpx.Client(follow_redirects=False)
+    return httpx.Client(follow_redirects=False, transport=StdlibTransport())
+
+
+async def _async_sleep(delay: float) -> None:
+    import asyncio  # here, not at the top: a sync client never needs asyncio (~20 ms at start-up)
+
+    await asyncio.sleep(delay)
+
+
 class AsyncTransport(_Base):
     def __init__(
         self,
         settings: Settings,
         http_client: httpx.AsyncClient | None = None,
         token_cache: TokenCache | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
-        super().__init__(settings, token_cache, sleep)
+        super().__init__(settings, token_cache, sleep or _async_sleep)
         self._own = http_client is None
         self.http = http_client or httpx.AsyncClient(follow_redirects=False)
         self._lock: asyncio.Lock | None = None
@@ -458,6 +476,8 @@ class AsyncTransport(_Base):
         oauth = self.settings.auth.oauth
         if oauth is None:
             raise SparkSdkError("this client does not use OAuth client credentials")
+        import asyncio
+
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:  # concurrent requests share one token fetch
             token = None if force else self._cached_token()
