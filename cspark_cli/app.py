@@ -4,8 +4,10 @@ exit codes. Reached through `cspark_cli.main` (`run()`, `app`); the registry of 
 
 from __future__ import annotations
 
+import copy
 import difflib
 import importlib
+import inspect
 from typing import Any
 
 import typer
@@ -13,13 +15,15 @@ from typer.core import TyperCommand, TyperGroup
 
 from cspark._version import __version__
 
+from .coercion import PlainCommand, PlainHelp
+from .coercion import install as plain_coercion
 from .context import AppContext, GlobalOptions
 from .exit_codes import Cancelled, describe
 from .main import COMMANDS
 from .options import DebugOpt, NoColorOpt, ProfileOpt, QuietOpt, VerboseOpt, complete_output
 from .output import Output
 
-__all__ = ["LazyGroup", "app", "load_group"]
+__all__ = ["CommandsGroup", "LazyGroup", "app", "build_group", "load_group"]
 
 _UsageError: type[Exception] = typer.BadParameter.__mro__[1]  # click's UsageError (Typer does not export it)
 _CLICK_ERRORS: tuple[type[BaseException], ...] = (
@@ -56,7 +60,84 @@ def load_group(name: str) -> typer.Typer:
     return group
 
 
-class LazyGroup(TyperGroup):
+class CommandsGroup(PlainHelp, TyperGroup):
+    """A group of one area (`cspark services`) that builds a command only when it is looked up. Typer's
+    `get_group()` builds every command of the area, reading each function's signature and making its
+    parameters (~40 ms for `services`), when only one runs. Listing names (help, completion) builds none."""
+
+    def __init__(self, typer_app: typer.Typer, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._infos = {_command_name(info): info for info in typer_app.registered_commands}
+        self._typer_app = typer_app
+        self._listing = False
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return list(self._infos)
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        info = self._infos.get(cmd_name)
+        if info is None:
+            return None
+        if self._listing:  # a name and the first line of help are enough
+            doc = info.help or inspect.getdoc(info.callback) or ""
+            return TyperCommand(name=cmd_name, help=doc, short_help=info.short_help, hidden=info.hidden)
+        if info.cls in (None, TyperCommand):  # a PlainCommand: its --help converts without pydantic too
+            info = copy.copy(info)
+            info.cls = PlainCommand
+        command = typer.main.get_command_from_info(
+            info,
+            pretty_exceptions_short=self._typer_app.pretty_exceptions_short,
+            rich_markup_mode=self._typer_app.rich_markup_mode,
+        )
+        self.commands[cmd_name] = plain_coercion(command)
+        return command
+
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: typer.Context, incomplete: str) -> Any:
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
+
+def _command_name(info: Any) -> str:
+    return str(info.name or typer.main.get_command_name(info.callback.__name__))
+
+
+def build_group(typer_app: typer.Typer, name: str, help: str) -> TyperGroup:
+    """The click group of one area's Typer app, its commands built on first use (see `CommandsGroup`)."""
+    if typer_app.registered_callback or typer_app.registered_groups:  # not lazy: Typer builds it all
+        group = typer.main.get_group(typer_app)
+    else:
+        solved = typer.main.solve_typer_info_defaults(typer.models.TyperInfo(typer_app))
+        group = CommandsGroup(
+            typer_app,
+            name=name,
+            commands={},
+            no_args_is_help=solved.no_args_is_help,
+            context_settings=solved.context_settings,
+            help=solved.help,
+            epilog=solved.epilog,
+            short_help=solved.short_help,
+            hidden=solved.hidden,
+            rich_markup_mode=typer_app.rich_markup_mode,
+            suggest_commands=typer_app.suggest_commands,
+        )
+    group.name = name
+    group.help = group.help or help
+    return plain_coercion(group)
+
+
+class LazyGroup(PlainHelp, TyperGroup):
     """The root group. Registered groups are listed from `COMMANDS` (help and completion of names need no
     import) and imported when a command in them runs. Exceptions from commands are reported here, once."""
 
@@ -78,10 +159,8 @@ class LazyGroup(TyperGroup):
             return TyperCommand(
                 name=cmd_name, help=self.registry[cmd_name], short_help=self.registry[cmd_name]
             )
-        command = typer.main.get_group(load_group(cmd_name))  # no per-group completion options
-        command.name = cmd_name
-        command.help = command.help or self.registry[cmd_name]
-        self.commands[cmd_name] = command
+        command = build_group(load_group(cmd_name), cmd_name, self.registry[cmd_name])
+        self.commands[cmd_name] = command  # (no per-group completion options)
         return command
 
     def format_help(self, ctx: typer.Context, formatter: Any) -> None:
@@ -99,6 +178,7 @@ class LazyGroup(TyperGroup):
             self._listing = False
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        plain_coercion(self)  # again: Typer adds its completion options after building the group
         try:
             return super().make_context(info_name, args, parent, **extra)
         except _UsageError as exc:  # a bad root option (`-o yaml`, CSPARK_OUTPUT=yaml)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +105,8 @@ def save_download(
         raise _refuse_existing(named)
     # A private folder beside the destination: the SDK writes the file there (atomically, with the
     # umask's mode), and it is renamed into place once its final name is known.
+    import tempfile
+
     staging = Path(tempfile.mkdtemp(prefix=".cspark-", dir=folder))
     tmp = staging / "download"
     try:

@@ -9,14 +9,11 @@ Authentication is taken whole from one layer (never a client id from one and its
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import stat
-import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -200,6 +197,8 @@ class ProfileStore:
         except OSError as exc:
             raise SetupError(f"cannot read {self.path}: {exc.strerror}") from None
         self._check_mode()
+        import tomllib  # here: only when a config file exists (a few ms at start-up)
+
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -273,6 +272,8 @@ def _known(config: ProfileConfig) -> str:
 def atomic_write(path: Path, content: bytes, *, mode: int = 0o600) -> None:
     """Write `content` so readers see the old file or the new one, never half: temp file, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
@@ -397,6 +398,8 @@ class Connection:
     def cache_key(self) -> str:
         """A file-name-safe key for this connection's OAuth token (profile + address + client)."""
         who = self.credentials.client_id or self.credentials.oauth_path if self.credentials else ""
+        import hashlib
+
         digest = hashlib.sha256(f"{self.location}\0{who}".encode()).hexdigest()[:16]
         return f"{self.profile or '_env'}-{digest}"
 
