@@ -20,7 +20,15 @@ from .coercion import install as plain_coercion
 from .context import AppContext, GlobalOptions
 from .exit_codes import Cancelled, describe
 from .main import COMMANDS
-from .options import DebugOpt, NoColorOpt, ProfileOpt, QuietOpt, VerboseOpt, complete_output
+from .options import (
+    DebugOpt,
+    NoColorOpt,
+    ProfileOpt,
+    QuietOpt,
+    VerboseOpt,
+    complete_output,
+    hoist_global_options,
+)
 from .output import Output
 
 __all__ = ["CommandsGroup", "LazyGroup", "app", "build_group", "load_group"]
@@ -179,8 +187,9 @@ class LazyGroup(PlainHelp, TyperGroup):
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         plain_coercion(self)  # again: Typer adds its completion options after building the group
+        # global options anywhere: `cspark services execute f/s -p local` is `cspark -p local services ...`
         try:
-            return super().make_context(info_name, args, parent, **extra)
+            return super().make_context(info_name, hoist_global_options(list(args)), parent, **extra)
         except _UsageError as exc:  # a bad root option (`-o yaml`, CSPARK_OUTPUT=yaml)
             raise _one_line(exc) from None
 
@@ -257,6 +266,7 @@ def root(
     """Work with Coherent Spark from the command line: folders, services, batches, logs and more.
 
     Settings come from flags, then CSPARK_* environment variables, then the profile (`cspark auth login`).
+    The options below work anywhere on the line: `cspark services execute f/s value=1 -p local -o json`.
     """
     options = GlobalOptions(
         profile=profile, output=output, no_color=no_color, quiet=quiet, verbose=verbose, debug=debug

@@ -70,20 +70,23 @@ def build_tree() -> Node:
     import typer.main
 
     from cspark_cli.main import app
+    from cspark_cli.options import GLOBAL_FLAGS, GLOBAL_VALUED
 
     root = typer.main.get_command(app)
-    return _node(root, root.context_class(root, info_name="cspark"), ())
+    everywhere = [o for o in _options(root) if set(o.flags) & (GLOBAL_FLAGS | GLOBAL_VALUED)]
+    return _node(root, root.context_class(root, info_name="cspark"), (), everywhere)
 
 
-def _node(command: Any, ctx: Any, path: tuple[str, ...]) -> Node:
-    node = Node(
-        path, (command.help or "").strip(), " ".join(command.collect_usage_pieces(ctx)), _options(command)
-    )
+def _node(command: Any, ctx: Any, path: tuple[str, ...], everywhere: list[Opt]) -> Node:
+    """`everywhere`: the global options, offered after every command too (they work anywhere)."""
+    options = _options(command) + (everywhere if path else [])
+    node = Node(path, (command.help or "").strip(), " ".join(command.collect_usage_pieces(ctx)), options)
     for name in getattr(command, "list_commands", lambda _ctx: [])(ctx):
         sub = command.get_command(ctx, name)
         if sub is None or sub.hidden:
             continue
-        node.commands.append(_node(sub, sub.context_class(sub, info_name=name, parent=ctx), (*path, name)))
+        sub_ctx = sub.context_class(sub, info_name=name, parent=ctx)
+        node.commands.append(_node(sub, sub_ctx, (*path, name), everywhere))
     return node
 
 

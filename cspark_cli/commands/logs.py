@@ -13,7 +13,7 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import LocatorArg, NoWaitOpt, OutputOpt, check_iso, check_locator
+from ..options import LocatorArg, NoWaitOpt, check_iso, check_locator
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,7 +67,7 @@ def _service_name(locator: str) -> str:
 
 
 @app.command("get")
-def get(ctx: typer.Context, call_id: CallIdArg, index: IndexOpt = None, _output: OutputOpt = None) -> None:
+def get(ctx: typer.Context, call_id: CallIdArg, index: IndexOpt = None) -> None:
     """Show one call's log (`-o json`: Spark's reply, whose response_data is a JSON string)."""
     cli = AppContext.of(ctx)
     res = cli.client().logs.get(call_id, index=index)
@@ -83,7 +83,6 @@ def rehydrate(
     legacy: Annotated[bool, typer.Option("--legacy", help="Spark's legacy workbook format.")] = False,
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Save the workbook of a service with a past call's inputs in it."""
     cli = AppContext.of(ctx)
@@ -135,7 +134,6 @@ def download(
     ] = 600.0,
     poll_interval: Annotated[float, typer.Option(min=0.0, help="Seconds between status checks.")] = 1.0,
     no_wait: NoWaitOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Run a log download job for a service, wait for it (a spinner on a terminal), and save the ZIP."""
     cli = AppContext.of(ctx)
@@ -186,7 +184,6 @@ def download_status(
     locator: LocatorArg,
     job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="From `logs download --no-wait`.")],
     type: Annotated[LogType, typer.Option("--type", help="The job's log format.")] = LogType.json,
-    _output: OutputOpt = None,
 ) -> None:
     """Show a log download job's progress; when done, the temporary URL of its archive."""
     cli = AppContext.of(ctx)

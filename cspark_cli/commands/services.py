@@ -15,7 +15,7 @@ import typer
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
 from ..inputs import parse_inputs, parse_json_option, read_records
-from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_iso, check_locator
+from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, YesOpt, check_iso, check_locator
 from ..output import Column, Output, Progress, cell
 
 if TYPE_CHECKING:
@@ -307,7 +307,6 @@ def execute(
     response_format: Annotated[
         str, typer.Option("--response-format", help="original, or alike (a v3 reply shaped like v4).")
     ] = "original",
-    _output: OutputOpt = None,
 ) -> None:
     """Execute a service: one record (--inputs) through v3, or many (--records) through v4 in chunks.
 
@@ -388,7 +387,6 @@ def validate(
     call_purpose: CallPurposeOpt = None,
     source_system: SourceSystemOpt = None,
     correlation_id: CorrelationIdOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Show each input's validation rules (allowed values, ranges, options)."""
     cli = AppContext.of(ctx)
@@ -427,7 +425,6 @@ def transform(
     call_purpose: CallPurposeOpt = None,
     source_system: SourceSystemOpt = None,
     correlation_id: CorrelationIdOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Execute through a transform document: send any JSON, get what the transform maps it to."""
     cli = AppContext.of(ctx)
@@ -458,7 +455,7 @@ def _transform_body(raw: str | None) -> Any:
 
 
 @app.command("metadata")
-def metadata(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+def metadata(ctx: typer.Context, locator: LocatorArg) -> None:
     """Show a service's metadata outputs (`-o json`: Spark's reply)."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_metadata(check_locator(locator))
@@ -503,7 +500,7 @@ def _list_in(data: Any, key: str) -> list[Any]:
 
 
 @app.command("versions")
-def versions(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+def versions(ctx: typer.Context, locator: LocatorArg) -> None:
     """List a service's versions."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_versions(check_locator(locator, folder_service=True))
@@ -517,7 +514,6 @@ def schema(
     version_id: Annotated[
         str | None, typer.Option("--version-id", help="This version (default: latest).")
     ] = None,
-    _output: OutputOpt = None,
 ) -> None:
     """List a service's inputs and outputs (`-o json`: the whole schema)."""
     cli = AppContext.of(ctx)
@@ -565,7 +561,6 @@ def search(
     fields: Annotated[
         list[str] | None, typer.Option("--field", metavar="NAME", help="Field to return (repeatable).")
     ] = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Search services by name and folder."""
     cli = AppContext.of(ctx)
@@ -581,7 +576,7 @@ def search(
 
 
 @app.command("exists")
-def exists(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+def exists(ctx: typer.Context, locator: LocatorArg) -> None:
     """Print true when the service exists, else false (exit 0 either way)."""
     cli = AppContext.of(ctx)
     cli.out.result(cli.client().services.exists(check_locator(locator, folder_service=True)))
@@ -627,7 +622,6 @@ def upload(
     versioning: VersioningOpt = "minor",
     start_date: StartDateOpt = None,
     end_date: EndDateOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Upload a workbook and start its compilation without waiting (prints the job and document ids)."""
     cli = AppContext.of(ctx)
@@ -652,7 +646,6 @@ def create(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     poll_interval: PollIntervalOpt = 1.0,
     no_wait: NoWaitOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Upload a workbook as folder/service, wait for it to compile, and publish it (exit 7 if it fails).
     With --no-wait: upload, print the compilation job id, and publish later with `services publish`."""
@@ -689,7 +682,6 @@ def compile_(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     poll_interval: PollIntervalOpt = 1.0,
     no_wait: NoWaitOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Upload a workbook and wait for it to compile, without publishing (then: `services publish`).
     With --no-wait it does not wait (the same as `services upload`)."""
@@ -726,7 +718,6 @@ def publish(
     label: Annotated[str | None, typer.Option("--label", help="Version label.")] = None,
     release_notes: Annotated[str | None, typer.Option("--release-notes", help="Release notes.")] = None,
     tags: TagsOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Publish a compiled upload as a new version."""
     cli = AppContext.of(ctx)
@@ -742,9 +733,7 @@ def publish(
 
 
 @app.command("compilation-status")
-def compilation_status(
-    ctx: typer.Context, locator: LocatorArg, job_id: str, _output: OutputOpt = None
-) -> None:
+def compilation_status(ctx: typer.Context, locator: LocatorArg, job_id: str) -> None:
     """Show a compilation job's status and progress."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_compilation_status(check_locator(locator, folder_service=True), job_id)
@@ -770,7 +759,6 @@ def recompile(
     ] = True,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     poll_interval: PollIntervalOpt = 1.0,
-    _output: OutputOpt = None,
 ) -> None:
     """Recompile a version with another compiler, as a new version (exit 7 if the job fails)."""
     cli = AppContext.of(ctx)
@@ -805,7 +793,6 @@ def download(
     ] = "original",
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Download a service's workbook (the server's file name in the current folder, unless --out)."""
     cli = AppContext.of(ctx)
@@ -822,7 +809,7 @@ def download(
 
 
 @app.command("delete")
-def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False, _output: OutputOpt = None) -> None:
+def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False) -> None:
     """Delete a service and all its versions."""
     cli = AppContext.of(ctx)
     check_locator(locator, folder_service=True)
