@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 __all__ = [
+    "CLI_REQUIRES",
     "Cancelled",
     "CliError",
     "ConfirmationRequired",
@@ -76,6 +77,8 @@ class Failure:
 
 
 _LOGIN_HINT = "run `cspark auth login`, or set CSPARK_BASE_URL and CSPARK_API_KEY"
+# The `cli` extra (pyproject.toml): `pip install cspark` alone installs the SDK and a `cspark` without them.
+CLI_REQUIRES = frozenset({"typer", "rich", "platformdirs", "tomli_w", "shellingham"})
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:
@@ -89,6 +92,9 @@ def describe(exc: BaseException) -> Failure:
         return Failure(ExitCode.INTERRUPTED, "interrupted")
     if isinstance(exc, CliError):
         return Failure(exc.exit_code, exc.message, exc.hint)
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in CLI_REQUIRES:
+        message = f"the cspark command needs its CLI extra ({exc.name} is missing): pip install 'cspark[cli]'"
+        return Failure(ExitCode.AUTH, message)
     spark = _describe_spark(exc)
     if spark is not None:
         return spark
