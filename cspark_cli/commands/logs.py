@@ -156,7 +156,7 @@ def download(
     def fetch(to: Path) -> SparkResponse:
         return client.logs.download(target, **filters, timeout=timeout, poll_interval=poll_interval, to=to)
 
-    fallback = f"{_service_name(locator)}-logs-{type.value}.zip"
+    fallback = f"{_service_name(locator)}_logs_{type.value}.zip"  # the name the emulator gives it
     saved = save_download(
         cli.out, fetch, dest=out, force=force, fallback=fallback, what=f"{type.value} logs",
         doing="Waiting for the log download job, then downloading the logs",
