@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .exit_codes import Cancelled, ConfirmationRequired, SetupError
+from .exit_codes import ConfirmationRequired, Declined, SetupError
 from .output import FORMATS, Output, OutputFormat
 from .profiles import (
     Connection,
@@ -236,7 +236,7 @@ class AppContext:
                 f"{question.rstrip('?')}? Pass --yes to confirm: there is no terminal to ask on"
             )
         if not self.prompter.confirm(question, default=False):
-            raise Cancelled()
+            raise Declined()
 
 
 def _core_client(**kwargs: Any) -> Client:

@@ -13,6 +13,7 @@ __all__ = [
     "Cancelled",
     "CliError",
     "ConfirmationRequired",
+    "Declined",
     "ExitCode",
     "Failure",
     "SetupError",
@@ -32,6 +33,7 @@ class ExitCode(IntEnum):
     REJECTED = 5
     UNAVAILABLE = 6
     JOB_FAILED = 7
+    DECLINED = 9  # (8 is taken: "a check found differences")
     INTERRUPTED = 130
 
 
@@ -47,11 +49,20 @@ class CliError(Exception):
 
 
 class Cancelled(CliError):
-    """The user stopped at a prompt (answered no, or pressed Ctrl-C or Ctrl-D): nothing was done."""
+    """The user stopped at a prompt (pressed Ctrl-C or Ctrl-D): nothing was done."""
 
     exit_code = ExitCode.INTERRUPTED
 
     def __init__(self, message: str = "cancelled: nothing was changed") -> None:
+        super().__init__(message)
+
+
+class Declined(CliError):
+    """The user answered "no" to a confirmation: nothing was done, on purpose (not an interruption)."""
+
+    exit_code = ExitCode.DECLINED
+
+    def __init__(self, message: str = "declined: nothing was changed") -> None:
         super().__init__(message)
 
 

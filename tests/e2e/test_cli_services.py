@@ -358,7 +358,7 @@ def test_delete_asks_on_a_terminal(run: Run) -> None:
         return AppContext(prompter=Prompter(interactive=True))
 
     declined = run("services", "delete", SERVICE, input="n\n", obj=terminal())
-    assert declined.exit_code == 130 and ok(run("services", "exists", SERVICE)).stdout.strip() == "true"
-    assert declined.stderr.endswith("error: cancelled: nothing was changed\n")
+    assert declined.exit_code == 9 and ok(run("services", "exists", SERVICE)).stdout.strip() == "true"
+    assert declined.stderr.endswith("error: declined: nothing was changed\n")
     ok(run("services", "delete", SERVICE, input="y\n", obj=terminal()))
     assert ok(run("services", "exists", SERVICE)).stdout.strip() == "false"
