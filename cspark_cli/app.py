@@ -219,7 +219,7 @@ def report(ctx: typer.Context, exc: BaseException) -> int:
     """Print one line (and maybe a hint) for an exception, the traceback too with --debug; return the code."""
     cli = ctx.obj if isinstance(ctx.obj, AppContext) else None
     out = cli.out if cli is not None else Output()
-    failure = describe(exc)
+    failure = describe(exc, origin=cli.client_origin() if cli is not None else None)
     if cli is not None and cli.options.debug:
         out.traceback(exc)
     out.error(failure.message, failure.hint)

@@ -193,6 +193,12 @@ class AppContext:
             self._client = self.make_client(self.connection(), anonymous=anonymous)
         return self._client  # type: ignore[no-any-return]
 
+    def client_origin(self) -> str | None:
+        """The origin (`https://host`) of the client this run built, or None (no client, or a test's fake)."""
+        settings = getattr(self._client, "settings", None)
+        origin = getattr(getattr(settings, "base_url", None), "origin", None)
+        return origin if isinstance(origin, str) else None
+
     def make_client(self, connection: Connection, *, anonymous: bool = False) -> Client:
         """A client for any connection (`auth login` verifies unsaved credentials with one)."""
         factory = self._client_factory or _core_client

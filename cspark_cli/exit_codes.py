@@ -97,8 +97,9 @@ def exit_code_for(exc: BaseException) -> ExitCode:
     return describe(exc).code
 
 
-def describe(exc: BaseException) -> Failure:
-    """Map any exception to what the user sees. Pure: nothing is printed here."""
+def describe(exc: BaseException, *, origin: str | None = None) -> Failure:
+    """Map any exception to what the user sees. Pure: nothing is printed here. `origin`: the Spark address
+    the run used, when known (a refused loopback address suggests starting the emulator)."""
     if isinstance(exc, KeyboardInterrupt):
         return Failure(ExitCode.INTERRUPTED, "interrupted")
     if isinstance(exc, CliError):
@@ -106,7 +107,7 @@ def describe(exc: BaseException) -> Failure:
     if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in CLI_REQUIRES:
         message = f"the cspark command needs its CLI extra ({exc.name} is missing): pip install 'cspark[cli]'"
         return Failure(ExitCode.AUTH, message)
-    spark = _describe_spark(exc)
+    spark = _describe_spark(exc, origin)
     if spark is not None:
         return spark
     return Failure(
@@ -116,7 +117,7 @@ def describe(exc: BaseException) -> Failure:
     )
 
 
-def _describe_spark(exc: BaseException) -> Failure | None:
+def _describe_spark(exc: BaseException, origin: str | None) -> Failure | None:
     import sys
 
     if "cspark_core" not in sys.modules:  # no SDK loaded, so this cannot be one of its errors
@@ -139,7 +140,7 @@ def _describe_spark(exc: BaseException) -> Failure | None:
         return Failure(ExitCode.AUTH, message, "check the profile's credentials: `cspark auth status`")
     if isinstance(exc, (e.BadRequestError, e.ConflictError)):
         return Failure(ExitCode.REJECTED, message)
-    return Failure(ExitCode.UNAVAILABLE, message, _unavailable_hint(exc))
+    return Failure(ExitCode.UNAVAILABLE, message, _unavailable_hint(exc, origin))
 
 
 def api_message(exc: object) -> str:
@@ -154,7 +155,11 @@ def api_message(exc: object) -> str:
     return f"{text} ({', '.join(details)})" if details else text
 
 
-def _unavailable_hint(exc: object) -> str:
+def _unavailable_hint(exc: object, origin: str | None = None) -> str:
+    refused = "refused" in str(exc).lower()
+    if getattr(exc, "status", None) is None and refused and (origin or "").startswith("http://"):
+        # http:// is only allowed for loopback hosts: this is a local emulator that is not running
+        return f"nothing listens at {origin}: start the emulator with `cspark emulator start`"
     if getattr(exc, "status", None) is None:
         return "is the base URL right and Spark reachable? `cspark auth status` checks"
     return "Spark is failing or busy; try again later"

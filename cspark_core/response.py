@@ -47,6 +47,16 @@ class SparkResponse:
         return [dict(o) if isinstance(o, Mapping) else {} for o in out]
 
     @property
+    def call_id(self) -> str | None:
+        """The execute call's id (v3 `response_meta.call_id`, v4 `call_id`), for `logs get`; else None."""
+        data = self.data
+        if not isinstance(data, Mapping):
+            return None
+        meta = data.get("response_meta")
+        found = meta.get("call_id") if isinstance(meta, Mapping) else data.get("call_id")
+        return str(found) if found else None
+
+    @property
     def errors(self) -> list[Any]:
         """Spark's calculation errors per record (v3: a one-item list), None where a record has none."""
         return self._per_record("errors")

@@ -203,6 +203,8 @@ def render_execute(
     else:
         rows, columns = record_table(outputs, inputs)
         out.result(data, rows=rows, columns=columns)
+    if out.format == "table" and body.call_id:  # -o json carries it in the body, as Spark sent it
+        out.info(f"call id: {body.call_id} (`cspark logs get {body.call_id}`)")
     errors, warnings = body.errors, body.warnings
     if single:
         said = [*_messages(errors[0] if errors else None), *_messages(warnings[0] if warnings else None)]

@@ -71,3 +71,9 @@ def test_errors_and_warnings_per_record() -> None:
     v4 = SparkResponse(200, {"outputs": [{}, {}], "errors": [None, problem], "warnings": [[], None]})
     assert v4.errors == [None, problem] and v4.warnings == [None, None]
     assert SparkResponse(200, None).errors == [] and SparkResponse(200, {"outputs": []}).warnings == []
+
+
+def test_call_id_of_v3_and_v4_replies() -> None:
+    assert SparkResponse(200, V3).call_id == "c"
+    assert SparkResponse(200, {**V4, "call_id": "c4"}).call_id == "c4"
+    assert SparkResponse(200, V4).call_id is None and SparkResponse(200, None).call_id is None
