@@ -229,7 +229,8 @@ def report(ctx: typer.Context, exc: BaseException) -> int:
 app = typer.Typer(
     name="cspark",
     cls=LazyGroup,
-    help="Work with Coherent Spark from the command line: folders, services, batches, logs and more.",
+    help="Work with Coherent Spark from the command line: folders, services, batches, logs and more.\n\n"
+    "The options below work anywhere on the line: `cspark services execute f/s value=1 -p local -o json`.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,

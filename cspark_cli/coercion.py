@@ -8,6 +8,9 @@ the rest of a `cspark services execute`. Our commands take only `str`, `int`, `f
 (`_TyperParameter._runtime_param`, a private attribute of Typer 0.29, hence the `<0.30` pin). A parameter
 of any other type keeps Typer's own conversion; `tests/unit/cli/test_startup.py` fails if any command has
 one, and checks that `services execute` never imports pydantic.
+
+The same pass writes help for people: each option's value is named (`N`, `SECONDS`, `NAME`, `a|b|c`)
+instead of Typer's `<int range>` or `<str>`, and arguments show their metavar alone (`FOLDER/SERVICE`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any, get_args, get_origin
 import typer
 from typer._coercion import RuntimeParam  # Typer 0.29's per-parameter conversion contract
 from typer._param_types import coerce_cli_choice, coerce_cli_path
-from typer.core import TyperCommand
+from typer.core import TyperArgument, TyperCommand
 
 __all__ = ["PlainCommand", "PlainHelp", "install", "install_param", "is_plain"]
 
@@ -112,11 +115,71 @@ def _number(kind: type, value: Any, info: Any, param: Any, ctx: Any) -> Any:
     return number
 
 
+class PlainArgument(TyperArgument):
+    """An argument shown by its metavar alone: `FOLDER/SERVICE`, not `{LOCATOR}` and `LOCATOR <str>`."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.metavar or (self.name or "").upper()
+        name = name if self.required else f"[{name}]"
+        return f"{name}..." if self.nargs != 1 else name
+
+
+_NAMED = {  # option name (or its last word) -> the word its help shows for the value
+    "output": "table|json|csv",
+    "profile": "NAME",
+    "name": "NAME",
+    "tenant": "NAME",
+    "env": "ENV",
+    "url": "URL",
+    "version": "VERSION",
+    "id": "ID",
+    "date": "DATE",
+    "since": "DATE",
+    "purpose": "TEXT",
+    "system": "NAME",
+    "type": "TYPE",
+}
+
+
+def metavar_for(param: Any) -> str | None:
+    """The word a person reads for an option's value (`N`, `SECONDS`, `NAME`, `a|b|c`), from its choices,
+    name, help and type; None for flags and for options that chose their own."""
+    if param.metavar is not None or getattr(param, "is_flag", False) or getattr(param, "count", False):
+        return None
+    annotation = param.type_descriptor.annotation
+    if get_origin(annotation) is list:
+        (annotation,) = get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "|".join(str(choice.value) for choice in annotation)
+    long = max(param.opts, key=len).lstrip("-")
+    help_text = (param.help or "").lower()
+    if annotation is float or annotation is int:
+        if "millisecond" in help_text:
+            return "MS"
+        if "second" in help_text or long.endswith(("timeout", "interval")):
+            return "SECONDS"
+        return "N" if annotation is int else "NUMBER"
+    if isinstance(annotation, type) and issubclass(annotation, Path):
+        return "FILE" if not param.type_descriptor.parameter_info.dir_okay else "PATH"
+    for key in (long, long.rsplit("-", 1)[-1]):
+        if key in _NAMED:
+            return _NAMED[key]
+    return "TEXT"
+
+
 def install_param(param: Any) -> None:
-    """Give one parameter a plain converter when Typer made it and its type allows (else leave it)."""
+    """Give one parameter a plain converter when Typer made it and its type allows (else leave it), and
+    help written for people: a metavar for each option's value, arguments by their metavar alone."""
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is None or getattr(param, "_runtime_param", "absent") is not None:
         return
+    if type(param) is TyperArgument:
+        param.__class__ = PlainArgument
+    elif getattr(param, "param_type_name", "") == "option":
+        param.metavar = metavar_for(param) or param.metavar
     if descriptor.file_annotation is None and is_plain(descriptor.annotation, descriptor.parameter_info):
         info, annotation = descriptor.parameter_info, descriptor.annotation
         param._runtime_param = PlainParam(parameter_info=info, annotation=annotation)

@@ -77,7 +77,7 @@ YesOpt = Annotated[
 LocatorArg = Annotated[
     str,
     typer.Argument(
-        metavar="LOCATOR",
+        metavar="FOLDER/SERVICE",
         help="A service: folder/service[version], service/<id> or version/<id>.",
         show_default=False,
     ),

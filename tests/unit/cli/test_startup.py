@@ -114,3 +114,14 @@ def test_execute_help_imports_no_sdk_http_or_rich() -> None:
     modules = imported_by("services", "execute", "--help")
     tops = {name.split(".")[0] for name in modules}
     assert not tops & {"cspark_core", "httpx", "httpcore", "pydantic", "rich", "asyncio", "cspark_emulator"}
+
+
+@pytest.mark.parametrize(("path", "command"), _all_commands(), ids=lambda v: v if isinstance(v, str) else "")
+def test_help_names_values_for_people(path: str, command: object) -> None:
+    """Help says `N`, `SECONDS`, `NAME`, `FOLDER/SERVICE`, `table|json|csv`; never Typer's type dump."""
+    result = CliRunner().invoke(app, [*path.split(), "--help"])
+    assert result.exit_code == 0, result.stderr
+    usage = result.stdout.splitlines()[0]
+    assert "{" not in usage, usage
+    for dump in ("<str>", "<int", "<float", "<list[", "<path>", "<file>"):
+        assert dump not in result.stdout, f"`cspark {path} --help` shows {dump!r}"
