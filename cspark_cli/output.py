@@ -220,12 +220,23 @@ class Output:
             from rich import box
             from rich.table import Table
 
+            console = self._console(self.stdout)
+            headers = [c.header for c in columns]
+            kept, widths, atomic = fit_columns(headers, cells, console.width)
             table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
-            for column in columns:
-                table.add_column(column.header, overflow="fold")
+            for i in kept:  # a value without spaces (an id, a date, a locator) is never broken
+                if atomic[i]:
+                    table.add_column(headers[i], no_wrap=True, min_width=widths[i])
+                else:
+                    table.add_column(headers[i], overflow="fold")
             for line in cells:
-                table.add_row(*line)
-            self._console(self.stdout).print(table)
+                table.add_row(*(line[i] for i in kept))
+            console.print(table)
+            if len(kept) < len(columns):
+                hidden = ", ".join(headers[i] for i in range(len(columns)) if i not in kept)
+                self.info(
+                    f"(not shown, for the terminal's width: {hidden}; -o json or -o csv has every column)"
+                )
             return
         headers = [c.header for c in columns]
         widths = [max([len(h), *(len(line[i]) for line in cells)]) for i, h in enumerate(headers)]
@@ -297,6 +308,32 @@ class Output:
 
         with RichProgress(console=self._console(self.stderr), transient=True) as bar:
             yield _RichProgress(bar, bar.add_task(self.scrub(text), total=total))
+
+
+_GAP, _EDGES = 3, 2  # a SIMPLE_HEAD table without edge padding: 3 characters between columns, 1 per edge
+_MIN_TEXT = 12  # a column of prose may wrap down to this width (or its longest word, if shorter)
+
+
+def fit_columns(
+    headers: Sequence[str], cells: Sequence[Sequence[str]], width: int
+) -> tuple[list[int], list[int], list[bool]]:
+    """Which columns a table of `width` characters shows (`kept`, in order), each column's full width, and
+    whether it is atomic (no spaces in any value: ids, dates, locators, numbers), which is never wrapped.
+    Prose columns may wrap at spaces; when even that does not fit, columns are dropped from the right."""
+    count = len(headers)
+    full = [max([len(headers[i]), *(len(line[i]) for line in cells)]) for i in range(count)]
+    atomic = [all(" " not in line[i] for line in cells) for i in range(count)]
+
+    def need(i: int) -> int:
+        if atomic[i]:
+            return full[i]
+        words = [len(w) for line in cells for w in line[i].split()] or [0]
+        return min(full[i], max(len(headers[i]), min(max(words), _MIN_TEXT)))
+
+    kept = list(range(count))
+    while len(kept) > 1 and sum(need(i) for i in kept) + _GAP * (len(kept) - 1) + _EDGES > width:
+        kept.pop()
+    return kept, full, atomic
 
 
 def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
