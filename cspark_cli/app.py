@@ -24,6 +24,7 @@ from .options import (
     DebugOpt,
     NoColorOpt,
     ProfileOpt,
+    QueryOpt,
     QuietOpt,
     VerboseOpt,
     complete_output,
@@ -260,6 +261,7 @@ def root(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     debug: DebugOpt = False,
+    query: QueryOpt = None,
     version: bool = typer.Option(
         False, "--version", help="Print the version and exit.", callback=_version, is_eager=True
     ),
@@ -270,7 +272,13 @@ def root(
     The options below work anywhere on the line: `cspark services execute f/s value=1 -p local -o json`.
     """
     options = GlobalOptions(
-        profile=profile, output=output, no_color=no_color, quiet=quiet, verbose=verbose, debug=debug
+        profile=profile,
+        output=output,
+        no_color=no_color,
+        quiet=quiet,
+        verbose=verbose,
+        debug=debug,
+        query=query,
     )
     if isinstance(ctx.obj, AppContext):  # a test's context: keep its client and prompter, take the flags
         ctx.obj.apply(options)

@@ -31,7 +31,14 @@ from .profiles import (
 if TYPE_CHECKING:
     from cspark_core import AsyncClient, Client
 
-__all__ = ["AppContext", "ClientFactory", "GlobalOptions", "Prompter", "resolve_output_format"]
+__all__ = [
+    "AppContext",
+    "ClientFactory",
+    "GlobalOptions",
+    "Prompter",
+    "compile_query",
+    "resolve_output_format",
+]
 
 ClientFactory = Callable[..., Any]  # called with cspark_core.Client's keyword arguments
 
@@ -46,6 +53,23 @@ class GlobalOptions:
     quiet: bool = False
     verbose: bool = False
     debug: bool = False
+    query: str | None = None
+
+
+def compile_query(expression: str | None) -> Any:
+    """A compiled JMESPath expression (None for none); a usage error naming --query when it is malformed."""
+    if expression is None:
+        return None
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return jmespath.compile(expression)
+    except JMESPathError as exc:
+        reason = " ".join(str(exc).split())
+        raise typer.BadParameter(
+            f"{expression!r} is not a JMESPath expression: {reason}", param_hint="'--query'"
+        ) from None
 
 
 def resolve_output_format(
@@ -141,7 +165,7 @@ class AppContext:
         opts = self.options
         no_color = opts.no_color or bool(self.environ.get("NO_COLOR"))
         fmt = resolve_output_format(opts.output, self.environ, self._profile_output_default())
-        return Output(fmt, quiet=opts.quiet, no_color=no_color)
+        return Output(fmt, quiet=opts.quiet, no_color=no_color, query=compile_query(opts.query))
 
     def _profile_output_default(self) -> str | None:
         try:  # a broken config must not stop `-o` from working; it is reported when the profile is used

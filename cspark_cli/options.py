@@ -27,6 +27,7 @@ __all__ = [
     "LocatorArg",
     "NoColorOpt",
     "ProfileOpt",
+    "QueryOpt",
     "QuietOpt",
     "RecordsFileOpt",
     "VerboseOpt",
@@ -61,6 +62,16 @@ ProfileOpt = Annotated[
         "--profile",
         help="Profile to use (default: CSPARK_PROFILE, then the default profile).",
         autocompletion=complete_profiles,
+        show_default=False,
+    ),
+]
+QueryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--query",
+        metavar="EXPR",
+        help="A JMESPath expression applied to the JSON data (as -o json prints it); a single value prints"
+        " bare: `--query outputs.doubled` prints 84.",
         show_default=False,
     ),
 ]
@@ -115,7 +126,7 @@ NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Start the job, print
 # The root callback defines them (once); `hoist_global_options` moves any that come after the command's
 # name in front of it, as aws, gh and kubectl allow: `cspark services execute f/s value=1 -p local -o json`.
 GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug", "--no-color"})
-GLOBAL_VALUED = frozenset({"-p", "--profile", "-o", "--output"})
+GLOBAL_VALUED = frozenset({"-p", "--profile", "-o", "--output", "--query"})
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
@@ -134,7 +145,9 @@ def hoist_global_options(args: list[str]) -> list[str]:
         elif arg in GLOBAL_VALUED and i + 1 < len(args):
             front.extend(args[i : i + 2])
             i += 1
-        elif arg.startswith(("--profile=", "--output=")) or (arg[:2] in ("-p", "-o") and len(arg) > 2):
+        elif arg.startswith(("--profile=", "--output=", "--query=")) or (
+            arg[:2] in ("-p", "-o") and len(arg) > 2
+        ):
             front.append(arg)
         else:
             rest.append(arg)

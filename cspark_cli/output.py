@@ -100,6 +100,7 @@ class Output:
         terminal: bool | None = None,
         stdout: IO[str] | None = None,
         stderr: IO[str] | None = None,
+        query: Any = None,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown output format {format!r}")
@@ -110,6 +111,8 @@ class Output:
         self._stdout = stdout
         self._stderr = stderr
         self._secrets: set[str] = set()
+        self.query = query  # a compiled JMESPath expression (--query): data goes through it, printed once
+        self._queried = False
 
     # -- streams ----------
     @property
@@ -150,6 +153,8 @@ class Output:
     ) -> None:
         """Render a command's result. `data` is Spark's payload (printed as is by `-o json`); `rows` and
         `columns` are what tables and CSV show (by default: `data` when it is a list, its keys as columns)."""
+        if self._query(data):
+            return
         if self.format == "json":
             self.json(data)
             return
@@ -170,6 +175,8 @@ class Output:
     def kv(self, mapping: Mapping[str, Any], *, data: Any = None, flatten: bool = False) -> None:
         """A name/value view of one object. `-o json` prints `data` (default: the mapping). `flatten`: nested
         objects become `parent.child` rows instead of a line of JSON each."""
+        if self._query(mapping if data is None else data):
+            return
         if self.format == "json":
             self.json(mapping if data is None else data)
             return
@@ -196,6 +203,27 @@ class Output:
 
     def json(self, data: Any) -> None:
         """JSON on stdout: indented on a terminal, compact when piped."""
+        if self._query(data):
+            return
+        self._json(data)
+
+    def _query(self, data: Any) -> bool:
+        """With --query: print what the expression selects from `data` (a string, number or boolean bare,
+        anything else as JSON), once per run; True when the caller must print nothing more."""
+        if self.query is None:
+            return False
+        if not self._queried:
+            self._queried = True
+            found = self.query.search(data)
+            if isinstance(found, str):
+                self.raw(found)
+            elif isinstance(found, bool | int | float):
+                self.raw(json.dumps(found))
+            else:
+                self._json(found)
+        return True
+
+    def _json(self, data: Any) -> None:
         if self._is_tty(self.stdout):
             text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
         else:

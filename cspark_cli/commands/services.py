@@ -198,6 +198,9 @@ def render_execute(
 
     body = SparkResponse(200, data)  # for its readers of v3 and v4 bodies
     outputs = body.records
+    if out.query is not None and isinstance(data, Mapping):  # `--query outputs.doubled`, for v3 and v4 alike
+        out.json({**data, "outputs": outputs[0] if single and outputs else outputs, "call_id": body.call_id})
+        return
     if out.format == "table" and single:
         _one_record_table(out, outputs[0] if outputs else {})
     else:

@@ -198,3 +198,22 @@ def _plain(text: str) -> str:
     import re
 
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+@pytest.mark.parametrize(
+    ("expression", "printed"),
+    [
+        ("name", "Pricing\n"),
+        ("count", "3\n"),
+        ("live", "true\n"),
+        ("missing", "null\n"),
+        ("meta", '{"owner":"ada"}\n'),
+    ],
+)
+def test_query_prints_one_value_bare_and_the_rest_as_json(expression: str, printed: str) -> None:
+    import jmespath
+
+    output, out, _ = make(query=jmespath.compile(expression))
+    output.result(ROWS[0], rows=[ROWS[0]], columns=COLUMNS)
+    output.kv({"ignored": 1})  # once per run: later data is not printed
+    assert out.getvalue() == printed
