@@ -96,6 +96,13 @@ class OAuth:
         with SyncTransport(config) as transport:
             return transport.fetch_token(self)
 
+    async def retrieve_token_async(self, config: Settings) -> AccessToken:
+        """`retrieve_token`'s async twin."""
+        from .transport import AsyncTransport
+
+        async with AsyncTransport(config) as transport:
+            return await transport.fetch_token(self)
+
     def __repr__(self) -> str:
         return f"OAuth(client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
 
@@ -107,11 +114,17 @@ class Authorization:
     """The one authentication method a client uses."""
 
     def __init__(
-        self, *, api_key: str | None = None, token: str | None = None, oauth: OAuth | None = None
+        self,
+        *,
+        api_key: str | None = None,
+        token: str | None = None,
+        oauth: OAuth | Mapping[str, str] | str | os.PathLike[str] | None = None,
     ) -> None:
+        """`oauth`: an `OAuth`, or what `OAuth.of` reads: a mapping with `client_id` and `client_secret`, or
+        the path of a JSON file holding them (as the seed SDK takes it: `Authorization(oauth={...})`)."""
         self.api_key = api_key
         self.token = re.sub(r"^bearer\s+", "", token.strip(), flags=re.IGNORECASE) if token else None
-        self.oauth = oauth
+        self.oauth: OAuth | None = oauth if oauth is None or isinstance(oauth, OAuth) else OAuth.of(oauth)
         if not (api_key or self.token or oauth):
             raise SettingsError(
                 "no credentials: set an API key, a bearer token or OAuth client credentials "

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import SparkSdkError
+
 __all__ = ["SparkResponse"]
 
 
@@ -25,8 +27,16 @@ class SparkResponse:
 
     @property
     def outputs(self) -> dict[str, Any]:
-        """Outputs of a one-record execute: v3 `response_data.outputs`, or the first v4 record, or {}."""
+        """Outputs of a one-record execute: v3 `response_data.outputs`, or the only v4 record, or {}. A reply
+        with several records raises `SparkSdkError` (read `.records`, one dict per record): returning the
+        first record's outputs would quietly drop the others."""
         records = self.records
+        if len(records) > 1:
+            raise SparkSdkError(
+                f"this reply holds {len(records)} records: read .records (a list, one dict of outputs per "
+                "record); .outputs is for one record",
+                cause=len(records),
+            )
         return records[0] if records else {}
 
     @property

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cspark_core import SparkResponse
+from cspark_core import SparkResponse, SparkSdkError
 from cspark_core.resources.services import alike
 
 V3 = {
@@ -32,7 +32,10 @@ def test_v3_one_record() -> None:
 def test_v4_many_records() -> None:
     res = SparkResponse(200, V4)
     assert res.records == [{"premium": 1.0}, {"premium": 2.0}]
-    assert res.outputs == {"premium": 1.0}
+    with pytest.raises(SparkSdkError, match=r"holds 2 records: read \.records"):
+        res.outputs  # noqa: B018  (the first record alone would drop the second without a word)
+    one = SparkResponse(200, {**V4, "outputs": [{"premium": 1.0}]})
+    assert one.outputs == {"premium": 1.0}
 
 
 def test_alike_shape_reads_the_same_as_v3() -> None:
