@@ -1,4 +1,4 @@
-"""Authentication: API key, bearer token or OAuth2 client credentials (spark-api.md §2, §4).
+"""Authentication: API key, bearer token or OAuth2 client credentials.
 
 Precedence when several are configured: OAuth > API key > bearer token (as both official SDKs do).
 Explicit arguments win over `CSPARK_*` variables: the variables are read only when no argument was given.
@@ -183,7 +183,7 @@ class Authorization:
 
 
 def token_request(settings: Settings, oauth: OAuth) -> ApiRequest:
-    """The client-credentials token request of §4."""
+    """The client-credentials token request (`POST .../protocol/openid-connect/token`, a form)."""
     return ApiRequest(
         "POST",
         settings.base_url.oauth_token_url,
@@ -206,7 +206,7 @@ def parse_token(data: Any, now: float | None = None, request_id: str | None = No
         raise UnauthorizedError(
             "failed to retrieve OAuth2 access token: no access_token in the reply", request_id=request_id
         )
-    # Lifetime is unknown (§4): Keycloak's default is 300 s, so assume that when expires_in is missing.
+    # Lifetime is unknown: Keycloak's default is 300 s, so assume that when expires_in is missing.
     try:
         expires_in = float(data.get("expires_in") or 300)
     except (TypeError, ValueError):

@@ -52,7 +52,7 @@ class SparkResponse:
         out = data.get("outputs")
         if not isinstance(out, list):
             return []
-        if _is_columnar(out):  # the output shape of columnar v4 inputs is unknown (§18): accept this one too
+        if _is_columnar(out):  # the output shape of columnar v4 inputs is unknown: accept this one too
             return [dict(zip(out[0], row, strict=False)) for row in out[1:]]
         return [dict(o) if isinstance(o, Mapping) else {} for o in out]
 

@@ -1,13 +1,13 @@
 """The only code that sends. One sync and one async send loop; every decision beside them is a pure
 function (retry or not, how long to wait, which error), unit-tested without sockets or real sleeps.
 
-- Headers of spark-api.md §2.3 on every request; one fresh `x-request-id` per logical call, reused on retries.
+- Headers of on every request; one fresh `x-request-id` per logical call, reused on retries.
 - Retries: a bounded loop over 408, 429, 502, 503, 504 and connection failures, with exponential backoff from
   `retry_interval`, jitter and a cap, honouring `Retry-After` / `x-retry-after`. A request that may have
   reached Spark before the connection failed (a read timeout) is resent only when it is idempotent.
 - OAuth: the token is obtained before the first request, reused until shortly before expiry, and refreshed
   once when Spark answers 401.
-- "HTTP 200 but `status: Error`" becomes an exception (§3.1).
+- "HTTP 200 but `status: Error`" becomes an exception.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def envelope_error(data: Any) -> tuple[int, str] | None:
 
 
 def spark_message(body: Any) -> str | None:
-    """Spark's own words from an error body, whatever its shape (§3.1 says the shape is unknown)."""
+    """Spark's own words from an error body, whatever its shape (the shape is not documented)."""
     if isinstance(body, Mapping):
         error = body.get("error")
         if isinstance(error, Mapping) and error.get("message"):
@@ -170,7 +170,7 @@ def spark_message(body: Any) -> str | None:
 
 
 def parse_body(content: bytes, content_type: str) -> Any:
-    """JSON only when Spark says it is JSON (§3.1); otherwise None and the bytes stay in `.buffer`."""
+    """JSON only when Spark says it is JSON; otherwise None and the bytes stay in `.buffer`."""
     if "json" not in content_type.lower() or not content:
         return None
     try:

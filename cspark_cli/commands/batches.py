@@ -1,4 +1,4 @@
-"""`cspark batches`: asynchronous batch pipelines (spark-api.md §8).
+"""`cspark batches`: asynchronous batch pipelines.
 
 `describe`, `create`, `info`, `status`, `push`, `pull`, `dispose` and `cancel` are one SDK call each, on one
 pipeline. `run` makes the whole trip for a file of records: create a pipeline, push the records in chunks,
@@ -579,7 +579,7 @@ def cancel(ctx: typer.Context, batch_id: BatchIdArg, yes: YesOpt = False) -> Non
 
 
 def _detail(data: Any) -> dict[str, Any]:
-    """A close/cancel reply: the detail sits under `data` or `meta` (§8.7, unknown which)."""
+    """A close/cancel reply: the detail sits under `data` or `meta` (which one is unknown)."""
     if not isinstance(data, Mapping):
         return {}
     detail = data.get("data") or data.get("meta") or {}

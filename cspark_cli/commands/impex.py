@@ -1,4 +1,4 @@
-"""`cspark impex`: export services as a package and import packages (spark-api.md §10).
+"""`cspark impex`: export services as a package and import packages.
 
 `export` and `import` start a job, wait for it (a spinner on a terminal) and finish it: the export's package
 is saved, the import's result shown. With `--no-wait` they print the job id instead; then the job commands

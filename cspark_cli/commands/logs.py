@@ -1,4 +1,4 @@
-"""`cspark logs`: API call history (spark-api.md §9). `get` shows one call's log, `rehydrate` saves the
+"""`cspark logs`: API call history. `get` shows one call's log, `rehydrate` saves the
 workbook with a call's inputs, `download` runs a log download job and saves its ZIP (`--no-wait` only starts
 the job; `download-status` then shows its progress and, when done, the archive's temporary URL, which
 `cspark files download` fetches)."""

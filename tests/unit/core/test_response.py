@@ -1,4 +1,4 @@
-"""`SparkResponse.outputs` / `.records` over the execute reply shapes of spark-api.md §6.3, §6.4 and §6.6."""
+"""`SparkResponse.outputs` / `.records` over the execute reply shapes of."""
 
 from __future__ import annotations
 
