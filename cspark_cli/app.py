@@ -239,6 +239,19 @@ app = typer.Typer(
 )
 
 
+@app.command("__complete-locator", hidden=True, cls=PlainCommand)
+def complete_locator(ctx: typer.Context, prefix: str = typer.Argument("")) -> None:
+    """Locators for the completion scripts: `folder/`, then `folder/service` (nothing on error)."""
+    from .completion import locator_candidates
+
+    try:
+        found = locator_candidates(AppContext.of(ctx), prefix)
+    except Exception:  # completion must stay quiet: no profile, Spark unreachable, ...
+        found = []
+    for word in found:
+        typer.echo(word)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"cspark {__version__}")

@@ -34,6 +34,7 @@ __all__ = [
     "YesOpt",
     "check_iso",
     "check_locator",
+    "complete_locators",
     "complete_output",
     "complete_profiles",
     "hoist_global_options",
@@ -49,6 +50,18 @@ def complete_profiles(incomplete: str) -> list[str]:
     except Exception:
         return []
     return [name for name in names if name.startswith(incomplete)]
+
+
+def complete_locators(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Folder and service names from the active profile, for Typer's completion (see `completion`)."""
+    from .completion import locator_candidates
+    from .context import AppContext
+
+    try:
+        cli = ctx.find_object(AppContext) or AppContext()
+        return locator_candidates(cli, incomplete)
+    except Exception:  # completion must stay quiet
+        return []
 
 
 def complete_output(incomplete: str) -> list[str]:
@@ -90,6 +103,7 @@ LocatorArg = Annotated[
     typer.Argument(
         metavar="FOLDER/SERVICE",
         help="A service: folder/service[version], service/<id> or version/<id>.",
+        autocompletion=complete_locators,
         show_default=False,
     ),
 ]
