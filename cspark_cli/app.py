@@ -18,6 +18,7 @@ from cspark._version import __version__
 from .coercion import PlainCommand, PlainHelp
 from .coercion import install as plain_coercion
 from .context import AppContext, GlobalOptions
+from .examples import epilog
 from .exit_codes import Cancelled, describe
 from .main import COMMANDS
 from .options import (
@@ -100,6 +101,7 @@ class CommandsGroup(PlainHelp, TyperGroup):
             pretty_exceptions_short=self._typer_app.pretty_exceptions_short,
             rich_markup_mode=self._typer_app.rich_markup_mode,
         )
+        command.epilog = command.epilog or epilog(f"{self.name} {cmd_name}")
         self.commands[cmd_name] = plain_coercion(command)
         return command
 

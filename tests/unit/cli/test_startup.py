@@ -125,3 +125,22 @@ def test_help_names_values_for_people(path: str, command: object) -> None:
     assert "{" not in usage, usage
     for dump in ("<str>", "<int", "<float", "<list[", "<path>", "<file>"):
         assert dump not in result.stdout, f"`cspark {path} --help` shows {dump!r}"
+
+
+@pytest.mark.parametrize(("path", "command"), _all_commands(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_command_has_examples_that_use_its_own_flags(path: str, command: object) -> None:
+    import shlex
+
+    from cspark_cli.examples import EXAMPLES
+    from cspark_cli.options import GLOBAL_FLAGS, GLOBAL_VALUED
+
+    examples = EXAMPLES[path]
+    assert examples and "Examples:" in (command.epilog or "")  # type: ignore[attr-defined]
+    ctx = typer.Context(command)  # type: ignore[arg-type]
+    known = {o for p in command.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}  # type: ignore[attr-defined]
+    for line in examples:
+        words = shlex.split(line.split("#", 1)[0].replace("$(", " ").replace(")", " "))
+        start = words.index("cspark")
+        assert " ".join(words[start + 1 : start + 1 + len(path.split())]) == path, line
+        flags = {w.split("=", 1)[0] for w in words if w.startswith("-")}
+        assert flags <= known | GLOBAL_FLAGS | GLOBAL_VALUED, f"{line}: {flags - known}"
