@@ -9,7 +9,8 @@ __all__ = ["EXAMPLES", "epilog"]
 S = "my-folder/my-service"
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "auth login": (
-        "cspark auth login --name uat --base-url https://spark.uat.us.coherent.global/acme --api-key-stdin < key",
+        "cspark auth login --name uat --base-url https://spark.uat.us.coherent.global/acme"
+        " --api-key-stdin < key.txt",
         "cspark auth login --profile uat   # asks on a terminal",
     ),
     "auth status": ("cspark auth status", "cspark auth status -p uat -o json"),

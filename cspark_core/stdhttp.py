@@ -23,6 +23,7 @@ import http.client
 import os
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,6 +88,7 @@ class StdlibTransport(httpx.BaseTransport):
     def __init__(self) -> None:
         self._idle: dict[tuple[str, str, int], Any] = {}
         self._tls: ssl.SSLContext | None = None
+        self._lock = threading.Lock()  # a Client may be shared by threads: each takes its own connection
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -98,7 +100,8 @@ class StdlibTransport(httpx.BaseTransport):
         timeouts = request.extensions.get("timeout", {})
         target = url.raw_path.decode("ascii")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        conn = self._idle.pop(key, None)
+        with self._lock:
+            conn = self._idle.pop(key, None)
         reused = conn is not None
         while True:
             if conn is None:
@@ -128,8 +131,9 @@ class StdlibTransport(httpx.BaseTransport):
         scheme, host, port = key
         conn: Any
         if scheme == "https":
-            if self._tls is None:
-                self._tls = _tls_context()
+            with self._lock:
+                if self._tls is None:
+                    self._tls = _tls_context()
             conn = http.client.HTTPSConnection(host, port, timeout=timeouts.get("connect"), context=self._tls)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=timeouts.get("connect"))
@@ -168,12 +172,14 @@ class StdlibTransport(httpx.BaseTransport):
         return conn.getresponse()
 
     def _release(self, key: tuple[str, str, int], conn: Any) -> None:
-        old = self._idle.pop(key, None)
+        with self._lock:
+            old = self._idle.pop(key, None)
+            self._idle[key] = conn
         if old is not None:
             old.close()
-        self._idle[key] = conn
 
     def close(self) -> None:
-        while self._idle:
-            _, conn = self._idle.popitem()
+        with self._lock:
+            idle, self._idle = list(self._idle.values()), {}
+        for conn in idle:
             conn.close()
