@@ -134,7 +134,7 @@ def save_download(
 
 def render_saved(out: Output, saved: Saved) -> None:
     """The file's path on stdout (or its details as JSON), a line of success on stderr."""
-    if out.format == "table":
+    if out.bare:
         out.raw(str(saved.path))
     else:
         out.result(saved.view(), rows=[saved.view()])

@@ -130,6 +130,11 @@ class Output:
         return bool(isatty and isatty())
 
     @property
+    def bare(self) -> bool:
+        """Print one value alone (an id, a path) rather than data: a table was asked for, and no --query."""
+        return self.format == "table" and self.query is None
+
+    @property
     def fancy(self) -> bool:
         """Rich rendering on stdout: a terminal, with colour allowed."""
         return self._is_tty(self.stdout) and not self.no_color

@@ -480,7 +480,7 @@ def render_created(cli: AppContext, data: Any) -> None:
     its id and details with `-o csv`."""
     body = data if isinstance(data, Mapping) else {}
     batch_id = body.get("id")
-    if cli.out.format == "table":
+    if cli.out.bare:
         cli.out.raw(str(batch_id))
     else:
         view = {"id": batch_id, **(body.get("data") or {})}

@@ -124,7 +124,7 @@ def _render_job(cli: AppContext, res: SparkResponse) -> None:
 def _render_started(cli: AppContext, res: SparkResponse, what: str) -> None:
     """A job that was started and not waited for: its id on stdout (a table), Spark's reply with `-o json`."""
     job_id = res.data.get("id") if isinstance(res.data, Mapping) else None
-    if cli.out.format == "table":
+    if cli.out.bare:
         cli.out.raw(str(job_id))
     else:
         cli.out.result(res.data, rows=[res.data], columns=[Column("ID", "id"), Column("Status", "status")])

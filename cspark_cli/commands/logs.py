@@ -169,7 +169,7 @@ def _render_started(cli: AppContext, res: SparkResponse, locator: str, type: Log
     from cspark_core.resources.logs import job_id_of
 
     job_id = job_id_of(res)
-    if cli.out.format == "table":
+    if cli.out.bare:
         cli.out.raw(job_id)
     else:
         cli.out.result(res.data, rows=[{"job_id": job_id}])

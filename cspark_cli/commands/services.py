@@ -776,7 +776,7 @@ def recompile(
             poll_interval=poll_interval,
         )  # fmt: skip
     body = _body(res.data)
-    if not wait and cli.out.format == "table":
+    if not wait and cli.out.bare:
         cli.out.raw(str(body.get("jobId") or ""))
         return
     cli.out.kv(body, data=res.data)

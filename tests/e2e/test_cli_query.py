@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.e2e.conftest import Run
 
@@ -29,3 +30,9 @@ def test_a_bad_expression_is_a_usage_error_naming_it(run: Run) -> None:
     result = run("folders", "find", "--query", "data[0")
     assert result.exit_code == 2
     assert "'--query'" in result.stderr and "'data[0' is not a JMESPath expression" in result.stderr
+
+
+def test_commands_that_print_one_value_take_a_query_too(run: Run, tmp_path: Path) -> None:
+    result = run("services", "download", SERVICE, "--out", f"{tmp_path}/", "--query", "size")
+    assert result.exit_code == 0, result.stderr
+    assert int(result.stdout) == next(tmp_path.iterdir()).stat().st_size
