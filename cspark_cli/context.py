@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from .exit_codes import Cancelled, ConfirmationRequired, SetupError
+from .exit_codes import ConfirmationRequired, Declined, SetupError
 from .output import FORMATS, Output, OutputFormat
 from .profiles import (
     Connection,
@@ -31,7 +31,14 @@ from .profiles import (
 if TYPE_CHECKING:
     from cspark_core import AsyncClient, Client
 
-__all__ = ["AppContext", "ClientFactory", "GlobalOptions", "Prompter", "resolve_output_format"]
+__all__ = [
+    "AppContext",
+    "ClientFactory",
+    "GlobalOptions",
+    "Prompter",
+    "compile_query",
+    "resolve_output_format",
+]
 
 ClientFactory = Callable[..., Any]  # called with cspark_core.Client's keyword arguments
 
@@ -46,6 +53,23 @@ class GlobalOptions:
     quiet: bool = False
     verbose: bool = False
     debug: bool = False
+    query: str | None = None
+
+
+def compile_query(expression: str | None) -> Any:
+    """A compiled JMESPath expression (None for none); a usage error naming --query when it is malformed."""
+    if expression is None:
+        return None
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return jmespath.compile(expression)
+    except JMESPathError as exc:
+        reason = " ".join(str(exc).split())
+        raise typer.BadParameter(
+            f"{expression!r} is not a JMESPath expression: {reason}", param_hint="'--query'"
+        ) from None
 
 
 def resolve_output_format(
@@ -141,7 +165,7 @@ class AppContext:
         opts = self.options
         no_color = opts.no_color or bool(self.environ.get("NO_COLOR"))
         fmt = resolve_output_format(opts.output, self.environ, self._profile_output_default())
-        return Output(fmt, quiet=opts.quiet, no_color=no_color)
+        return Output(fmt, quiet=opts.quiet, no_color=no_color, query=compile_query(opts.query))
 
     def _profile_output_default(self) -> str | None:
         try:  # a broken config must not stop `-o` from working; it is reported when the profile is used
@@ -214,6 +238,12 @@ class AppContext:
             clients[profile] = self.make_client(connection)
         return clients[profile]
 
+    def client_origin(self) -> str | None:
+        """The origin (`https://host`) of the client this run built, or None (no client, or a test's fake)."""
+        settings = getattr(self._client, "settings", None)
+        origin = getattr(getattr(settings, "base_url", None), "origin", None)
+        return origin if isinstance(origin, str) else None
+
     def make_client(self, connection: Connection, *, anonymous: bool = False) -> Client:
         """A client for any connection (`auth login` verifies unsaved credentials with one)."""
         factory = self._client_factory or _core_client
@@ -257,7 +287,7 @@ class AppContext:
                 f"{question.rstrip('?')}? Pass --yes to confirm: there is no terminal to ask on"
             )
         if not self.prompter.confirm(question, default=False):
-            raise Cancelled()
+            raise Declined()
 
 
 def _core_client(**kwargs: Any) -> Client:

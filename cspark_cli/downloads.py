@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +32,12 @@ if TYPE_CHECKING:
 __all__ = ["DownloadUsageError", "ForceOpt", "OutPathOpt", "Saved", "render_saved", "save_download"]
 
 OutPathOpt = Annotated[
-    Path | None,
+    str | None,  # not Path: it would drop the trailing slash that says "a folder"
     typer.Option(
         "--out",
         metavar="PATH",
-        help="File or folder to write to (default: the server's file name in the current folder).",
+        help="File to write, or folder to write in (an existing folder, or a path ending in /, created when"
+        " missing). Default: the server's file name in the current folder.",
         show_default=False,
     ),
 ]
@@ -70,11 +70,17 @@ def _refuse_existing(path: Path) -> DownloadUsageError:
     )
 
 
-def _split_dest(dest: Path | None) -> tuple[Path, Path | None]:
-    """(folder to write in, the file named by --out or None to use the server's name)."""
-    if dest is None:
+def _split_dest(out: str | Path | None) -> tuple[Path, Path | None]:
+    """(folder to write in, the file named by --out or None to use the server's name). `--out` is a folder
+    when it exists as one or ends with a slash (`--out dl/`); a missing folder is created."""
+    if out is None:
         return Path.cwd(), None
-    if dest.is_dir():
+    dest = Path(out)
+    if str(out).endswith(("/", os.sep)) or dest.is_dir():
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DownloadUsageError(f"--out {out}: cannot create the folder: {exc.strerror}") from None
         return dest, None
     folder = dest.parent if str(dest.parent) else Path.cwd()
     if not folder.is_dir():
@@ -94,19 +100,24 @@ def save_download(
     out: Output,
     fetch: Fetch,
     *,
-    dest: Path | None,
+    dest: str | Path | None,
     force: bool,
     fallback: str,
     what: str,
     doing: str | None = None,
 ) -> Saved:
     """Fetch into a temporary file beside the destination, then rename it to its final name. `doing` is the
-    spinner's text when `fetch` does more than download (default: "Downloading <what>")."""
+    spinner's text when `fetch` does more than download (default: "Downloading <what>"); such a fetch runs
+    a job first, so an existing file is refused before it starts: the one --out names, else `fallback`
+    (the name Spark gives such files)."""
     folder, named = _split_dest(dest)
-    if named is not None and named.exists() and not force:
-        raise _refuse_existing(named)
+    expected = named if named is not None else folder / fallback if doing else None
+    if expected is not None and expected.exists() and not force:
+        raise _refuse_existing(expected)
     # A private folder beside the destination: the SDK writes the file there (atomically, with the
     # umask's mode), and it is renamed into place once its final name is known.
+    import tempfile
+
     staging = Path(tempfile.mkdtemp(prefix=".cspark-", dir=folder))
     tmp = staging / "download"
     try:
@@ -124,7 +135,7 @@ def save_download(
 
 def render_saved(out: Output, saved: Saved) -> None:
     """The file's path on stdout (or its details as JSON), a line of success on stderr."""
-    if out.format == "table":
+    if out.bare:
         out.raw(str(saved.path))
     else:
         out.result(saved.view(), rows=[saved.view()])

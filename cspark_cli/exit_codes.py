@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 __all__ = [
+    "CLI_REQUIRES",
     "Cancelled",
     "CliError",
     "ConfirmationRequired",
+    "Declined",
     "DifferencesFound",
     "ExitCode",
     "Failure",
@@ -35,6 +37,7 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 6
     JOB_FAILED = 7
     DIFFERENCES = 8
+    DECLINED = 9  # (8 is taken: "a check found differences")
     INTERRUPTED = 130
 
 
@@ -50,7 +53,7 @@ class CliError(Exception):
 
 
 class Cancelled(CliError):
-    """The user stopped at a prompt (answered no, or pressed Ctrl-C or Ctrl-D): nothing was done."""
+    """The user stopped at a prompt (pressed Ctrl-C or Ctrl-D): nothing was done."""
 
     exit_code = ExitCode.INTERRUPTED
 
@@ -68,6 +71,15 @@ class Incomplete(CliError):
     """A long run ended without every record's result in its output."""
 
     exit_code = ExitCode.JOB_FAILED
+
+
+class Declined(CliError):
+    """The user answered "no" to a confirmation: nothing was done, on purpose (not an interruption)."""
+
+    exit_code = ExitCode.DECLINED
+
+    def __init__(self, message: str = "declined: nothing was changed") -> None:
+        super().__init__(message)
 
 
 class ConfirmationRequired(CliError):
@@ -99,6 +111,8 @@ class Failure:
 
 
 _LOGIN_HINT = "run `cspark auth login`, or set CSPARK_BASE_URL and CSPARK_API_KEY"
+# The `cli` extra (pyproject.toml): `pip install cspark` alone installs the SDK and a `cspark` without them.
+CLI_REQUIRES = frozenset({"typer", "rich", "platformdirs", "tomli_w", "shellingham"})
 
 
 def exit_code_for(exc: BaseException) -> ExitCode:
@@ -106,13 +120,17 @@ def exit_code_for(exc: BaseException) -> ExitCode:
     return describe(exc).code
 
 
-def describe(exc: BaseException) -> Failure:
-    """Map any exception to what the user sees. Pure: nothing is printed here."""
+def describe(exc: BaseException, *, origin: str | None = None) -> Failure:
+    """Map any exception to what the user sees. Pure: nothing is printed here. `origin`: the Spark address
+    the run used, when known (a refused loopback address suggests starting the emulator)."""
     if isinstance(exc, KeyboardInterrupt):
         return Failure(ExitCode.INTERRUPTED, "interrupted")
     if isinstance(exc, CliError):
         return Failure(exc.exit_code, exc.message, exc.hint)
-    spark = _describe_spark(exc)
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in CLI_REQUIRES:
+        message = f"the cspark command needs its CLI extra ({exc.name} is missing): pip install 'cspark[cli]'"
+        return Failure(ExitCode.AUTH, message)
+    spark = _describe_spark(exc, origin)
     if spark is not None:
         return spark
     return Failure(
@@ -122,7 +140,7 @@ def describe(exc: BaseException) -> Failure:
     )
 
 
-def _describe_spark(exc: BaseException) -> Failure | None:
+def _describe_spark(exc: BaseException, origin: str | None) -> Failure | None:
     import sys
 
     if "cspark_core" not in sys.modules:  # no SDK loaded, so this cannot be one of its errors
@@ -145,7 +163,7 @@ def _describe_spark(exc: BaseException) -> Failure | None:
         return Failure(ExitCode.AUTH, message, "check the profile's credentials: `cspark auth status`")
     if isinstance(exc, (e.BadRequestError, e.ConflictError)):
         return Failure(ExitCode.REJECTED, message)
-    return Failure(ExitCode.UNAVAILABLE, message, _unavailable_hint(exc))
+    return Failure(ExitCode.UNAVAILABLE, message, _unavailable_hint(exc, origin))
 
 
 def api_message(exc: object) -> str:
@@ -160,7 +178,11 @@ def api_message(exc: object) -> str:
     return f"{text} ({', '.join(details)})" if details else text
 
 
-def _unavailable_hint(exc: object) -> str:
+def _unavailable_hint(exc: object, origin: str | None = None) -> str:
+    refused = "refused" in str(exc).lower()
+    if getattr(exc, "status", None) is None and refused and (origin or "").startswith("http://"):
+        # http:// is only allowed for loopback hosts: this is a local emulator that is not running
+        return f"nothing listens at {origin}: start the emulator with `cspark emulator start`"
     if getattr(exc, "status", None) is None:
         return "is the base URL right and Spark reachable? `cspark auth status` checks"
     return "Spark is failing or busy; try again later"

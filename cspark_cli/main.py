@@ -46,8 +46,16 @@ def run() -> None:
 
         sys.stdout.write(f"cspark {__version__}\n")
         return
-    from .app import app as root
+    try:
+        from .app import app as root
+    except ModuleNotFoundError as exc:  # `pip install cspark`, the SDK alone: one line, not a traceback
+        from .exit_codes import CLI_REQUIRES, describe
 
+        if (exc.name or "").split(".")[0] not in CLI_REQUIRES:
+            raise
+        failure = describe(exc)
+        sys.stderr.write(f"error: {failure.message}\n")
+        raise SystemExit(int(failure.code)) from None
     root(prog_name="cspark")
 
 

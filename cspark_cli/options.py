@@ -4,8 +4,8 @@
 @app.command("delete")
 def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False) -> None: ...
 ```
-`OutputOpt` may be added to any command so `-o json` also works after the command name; it takes effect
-through a callback and is not passed to the function (declare it as `_output: OutputOpt = None`).
+Global options (`-p`, `-o`, `-q`, `-v`, `--debug`, `--no-color`) are defined once, on the root; they work
+anywhere on the line because `hoist_global_options` moves them in front of the command before parsing.
 """
 
 from __future__ import annotations
@@ -19,21 +19,25 @@ import typer
 from .output import FORMATS
 
 __all__ = [
+    "GLOBAL_FLAGS",
+    "GLOBAL_VALUED",
     "DebugOpt",
     "InputArgs",
     "InputsOpt",
     "LocatorArg",
     "NoColorOpt",
-    "OutputOpt",
     "ProfileOpt",
+    "QueryOpt",
     "QuietOpt",
     "RecordsFileOpt",
     "VerboseOpt",
     "YesOpt",
     "check_iso",
     "check_locator",
+    "complete_locators",
     "complete_output",
     "complete_profiles",
+    "hoist_global_options",
 ]
 
 
@@ -48,20 +52,20 @@ def complete_profiles(incomplete: str) -> list[str]:
     return [name for name in names if name.startswith(incomplete)]
 
 
+def complete_locators(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Folder and service names from the active profile, for Typer's completion (see `completion`)."""
+    from .completion import locator_candidates
+    from .context import AppContext
+
+    try:
+        cli = ctx.find_object(AppContext) or AppContext()
+        return locator_candidates(cli, incomplete)
+    except Exception:  # completion must stay quiet
+        return []
+
+
 def complete_output(incomplete: str) -> list[str]:
     return [f for f in FORMATS if f.startswith(incomplete)]
-
-
-def _apply_output(ctx: typer.Context, value: str | None) -> str | None:
-    """Callback of a command-level `-o`: switch the run's Output to that format."""
-    if value is None or ctx.resilient_parsing:
-        return value
-    from .context import AppContext, resolve_output_format
-
-    cli = ctx.find_object(AppContext)
-    if cli is not None:
-        cli.out.format = resolve_output_format(value, {}, None)
-    return value
 
 
 ProfileOpt = Annotated[
@@ -74,15 +78,13 @@ ProfileOpt = Annotated[
         show_default=False,
     ),
 ]
-OutputOpt = Annotated[
+QueryOpt = Annotated[
     str | None,
     typer.Option(
-        "-o",
-        "--output",
-        help="Output format: table, json or csv (default: CSPARK_OUTPUT, the profile's, then table).",
-        autocompletion=complete_output,
-        callback=_apply_output,
-        expose_value=False,
+        "--query",
+        metavar="EXPR",
+        help="A JMESPath expression applied to the JSON data (as -o json prints it); a single value prints"
+        " bare: `--query outputs.doubled` prints 84.",
         show_default=False,
     ),
 ]
@@ -99,8 +101,9 @@ YesOpt = Annotated[
 LocatorArg = Annotated[
     str,
     typer.Argument(
-        metavar="LOCATOR",
+        metavar="FOLDER/SERVICE",
         help="A service: folder/service[version], service/<id> or version/<id>.",
+        autocompletion=complete_locators,
         show_default=False,
     ),
 ]
@@ -131,6 +134,39 @@ RecordsFileOpt = Annotated[
     ),
 ]
 NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Start the job, print its id and return.")]
+
+
+# -- global options: accepted anywhere on the line ----------
+# The root callback defines them (once); `hoist_global_options` moves any that come after the command's
+# name in front of it, as aws, gh and kubectl allow: `cspark services execute f/s value=1 -p local -o json`.
+GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "--verbose", "--debug", "--no-color"})
+GLOBAL_VALUED = frozenset({"-p", "--profile", "-o", "--output", "--query"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """`args` with every global option (and its value) moved to the front, order kept; nothing after `--`
+    moves. A valued option at the very end stays, so its "requires an argument" error still shows."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in GLOBAL_FLAGS:
+            front.append(arg)
+        elif arg in GLOBAL_VALUED and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 1
+        elif arg.startswith(("--profile=", "--output=", "--query=")) or (
+            arg[:2] in ("-p", "-o") and len(arg) > 2
+        ):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 # -- checking dates and locators before the first request (usage errors, exit 2, naming the flag) ----------

@@ -100,6 +100,7 @@ class Output:
         terminal: bool | None = None,
         stdout: IO[str] | None = None,
         stderr: IO[str] | None = None,
+        query: Any = None,
     ) -> None:
         if format not in FORMATS:
             raise ValueError(f"unknown output format {format!r}")
@@ -110,6 +111,8 @@ class Output:
         self._stdout = stdout
         self._stderr = stderr
         self._secrets: set[str] = set()
+        self.query = query  # a compiled JMESPath expression (--query): data goes through it, printed once
+        self._queried = False
 
     # -- streams ----------
     @property
@@ -125,6 +128,11 @@ class Output:
             return self._terminal
         isatty = getattr(stream, "isatty", None)
         return bool(isatty and isatty())
+
+    @property
+    def bare(self) -> bool:
+        """Print one value alone (an id, a path) rather than data: a table was asked for, and no --query."""
+        return self.format == "table" and self.query is None
 
     @property
     def fancy(self) -> bool:
@@ -150,6 +158,8 @@ class Output:
     ) -> None:
         """Render a command's result. `data` is Spark's payload (printed as is by `-o json`); `rows` and
         `columns` are what tables and CSV show (by default: `data` when it is a list, its keys as columns)."""
+        if self._query(data):
+            return
         if self.format == "json":
             self.json(data)
             return
@@ -170,6 +180,8 @@ class Output:
     def kv(self, mapping: Mapping[str, Any], *, data: Any = None, flatten: bool = False) -> None:
         """A name/value view of one object. `-o json` prints `data` (default: the mapping). `flatten`: nested
         objects become `parent.child` rows instead of a line of JSON each."""
+        if self._query(mapping if data is None else data):
+            return
         if self.format == "json":
             self.json(mapping if data is None else data)
             return
@@ -196,6 +208,27 @@ class Output:
 
     def json(self, data: Any) -> None:
         """JSON on stdout: indented on a terminal, compact when piped."""
+        if self._query(data):
+            return
+        self._json(data)
+
+    def _query(self, data: Any) -> bool:
+        """With --query: print what the expression selects from `data` (a string, number or boolean bare,
+        anything else as JSON), once per run; True when the caller must print nothing more."""
+        if self.query is None:
+            return False
+        if not self._queried:
+            self._queried = True
+            found = self.query.search(data)
+            if isinstance(found, str):
+                self.raw(found)
+            elif isinstance(found, bool | int | float):
+                self.raw(json.dumps(found))
+            else:
+                self._json(found)
+        return True
+
+    def _json(self, data: Any) -> None:
         if self._is_tty(self.stdout):
             text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
         else:
@@ -220,12 +253,23 @@ class Output:
             from rich import box
             from rich.table import Table
 
+            console = self._console(self.stdout)
+            headers = [c.header for c in columns]
+            kept, widths, atomic = fit_columns(headers, cells, console.width)
             table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
-            for column in columns:
-                table.add_column(column.header, overflow="fold")
+            for i in kept:  # a value without spaces (an id, a date, a locator) is never broken
+                if atomic[i]:
+                    table.add_column(headers[i], no_wrap=True, min_width=widths[i])
+                else:
+                    table.add_column(headers[i], overflow="fold")
             for line in cells:
-                table.add_row(*line)
-            self._console(self.stdout).print(table)
+                table.add_row(*(line[i] for i in kept))
+            console.print(table)
+            if len(kept) < len(columns):
+                hidden = ", ".join(headers[i] for i in range(len(columns)) if i not in kept)
+                self.info(
+                    f"(not shown, for the terminal's width: {hidden}; -o json or -o csv has every column)"
+                )
             return
         headers = [c.header for c in columns]
         widths = [max([len(h), *(len(line[i]) for line in cells)]) for i, h in enumerate(headers)]
@@ -300,6 +344,32 @@ class Output:
 
         with RichProgress(console=self._console(self.stderr), transient=True) as bar:
             yield _RichProgress(bar, bar.add_task(self.scrub(text), total=total))
+
+
+_GAP, _EDGES = 3, 2  # a SIMPLE_HEAD table without edge padding: 3 characters between columns, 1 per edge
+_MIN_TEXT = 12  # a column of prose may wrap down to this width (or its longest word, if shorter)
+
+
+def fit_columns(
+    headers: Sequence[str], cells: Sequence[Sequence[str]], width: int
+) -> tuple[list[int], list[int], list[bool]]:
+    """Which columns a table of `width` characters shows (`kept`, in order), each column's full width, and
+    whether it is atomic (no spaces in any value: ids, dates, locators, numbers), which is never wrapped.
+    Prose columns may wrap at spaces; when even that does not fit, columns are dropped from the right."""
+    count = len(headers)
+    full = [max([len(headers[i]), *(len(line[i]) for line in cells)]) for i in range(count)]
+    atomic = [all(" " not in line[i] for line in cells) for i in range(count)]
+
+    def need(i: int) -> int:
+        if atomic[i]:
+            return full[i]
+        words = [len(w) for line in cells for w in line[i].split()] or [0]
+        return min(full[i], max(len(headers[i]), min(max(words), _MIN_TEXT)))
+
+    kept = list(range(count))
+    while len(kept) > 1 and sum(need(i) for i in kept) + _GAP * (len(kept) - 1) + _EDGES > width:
+        kept.pop()
+    return kept, full, atomic
 
 
 def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -9,14 +9,11 @@ Authentication is taken whole from one layer (never a client id from one and its
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import stat
-import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -201,6 +198,8 @@ class ProfileStore:
         except OSError as exc:
             raise SetupError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         self._check_mode()
+        import tomllib  # here: only when a config file exists (a few ms at start-up)
+
         try:
             data = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -316,6 +315,8 @@ def read_regular_file(path: Path, limit: int = 16 << 20) -> bytes:
 def atomic_write(path: Path, content: bytes, *, mode: int = 0o600) -> None:
     """Write `content` so readers see the old file or the new one, never half: temp file, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)
@@ -453,6 +454,8 @@ class Connection:
     def cache_key(self) -> str:
         """A file-name-safe key for this connection's OAuth token: profile + address + client + a hash of
         the secret, so a changed (or wrong) secret never reuses a token another secret obtained."""
+        import hashlib  # here: only OAuth needs it (a few ms at start-up)
+
         creds = self.credentials
         who = (creds.client_id or creds.oauth_path or "") if creds else ""
         secret = _secret_material(creds) if creds else b""
@@ -465,6 +468,8 @@ class Connection:
 
 def _secret_material(credentials: Credentials) -> bytes:
     """What the token cache key hashes for the secret: the client secret, or the OAuth file's content."""
+    import hashlib
+
     if credentials.kind == "oauth_file" and credentials.oauth_path:
         try:
             return hashlib.sha256(read_regular_file(Path(credentials.oauth_path), 1 << 20)).digest()

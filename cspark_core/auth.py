@@ -1,4 +1,4 @@
-"""Authentication: API key, bearer token or OAuth2 client credentials (spark-api.md §2, §4).
+"""Authentication: API key, bearer token or OAuth2 client credentials.
 
 Precedence when several are configured: OAuth > API key > bearer token (as both official SDKs do).
 Explicit arguments win over `CSPARK_*` variables: the variables are read only when no argument was given.
@@ -130,6 +130,13 @@ class OAuth:
         with SyncTransport(config) as transport:
             return transport.fetch_token(self)
 
+    async def retrieve_token_async(self, config: Settings) -> AccessToken:
+        """`retrieve_token`'s async twin."""
+        from .transport import AsyncTransport
+
+        async with AsyncTransport(config) as transport:
+            return await transport.fetch_token(self)
+
     def __repr__(self) -> str:
         return f"OAuth(client_id={self.client_id!r}, client_secret={mask(self.client_secret)!r})"
 
@@ -156,13 +163,19 @@ class Authorization:
     """The one authentication method a client uses."""
 
     def __init__(
-        self, *, api_key: str | None = None, token: str | None = None, oauth: OAuth | None = None
+        self,
+        *,
+        api_key: str | None = None,
+        token: str | None = None,
+        oauth: OAuth | Mapping[str, str] | str | os.PathLike[str] | None = None,
     ) -> None:
+        """`oauth`: an `OAuth`, or what `OAuth.of` reads: a mapping with `client_id` and `client_secret`, or
+        the path of a JSON file holding them (as the seed SDK takes it: `Authorization(oauth={...})`)."""
         check_credential("api_key", api_key)
         check_credential("token", token.strip() if token else None)
         self.api_key = api_key
         self.token = re.sub(r"^bearer\s+", "", token.strip(), flags=re.IGNORECASE) if token else None
-        self.oauth = oauth
+        self.oauth: OAuth | None = oauth if oauth is None or isinstance(oauth, OAuth) else OAuth.of(oauth)
         if not (api_key or self.token or oauth):
             raise SettingsError(
                 "no credentials: set an API key, a bearer token or OAuth client credentials "
@@ -230,7 +243,7 @@ class Authorization:
 
 
 def token_request(settings: Settings, oauth: OAuth) -> ApiRequest:
-    """The client-credentials token request of §4."""
+    """The client-credentials token request (`POST .../protocol/openid-connect/token`, a form)."""
     return ApiRequest(
         "POST",
         settings.base_url.oauth_token_url,
@@ -253,7 +266,7 @@ def parse_token(data: Any, now: float | None = None, request_id: str | None = No
         raise UnauthorizedError(
             "failed to retrieve OAuth2 access token: no access_token in the reply", request_id=request_id
         )
-    # Lifetime is unknown (§4): Keycloak's default is 300 s, so assume that when expires_in is missing.
+    # Lifetime is unknown: Keycloak's default is 300 s, so assume that when expires_in is missing.
     try:
         expires_in = float(data.get("expires_in") or 300)
     except (TypeError, ValueError):

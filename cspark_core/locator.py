@@ -1,4 +1,4 @@
-"""Service locators (spark-api.md §1.4): which service, and which version of it, a call is about.
+"""Service locators: which service, and which version of it, a call is about.
 
 Strings: `folder/service`, `folder/service[1.2.0]`, `folders/{f}/services/{s}[...]`, `service/<id>`,
 `version/<id>`, `proxy/<endpoint...>`. The structured form `UriParams` adds `public=True`.
@@ -94,7 +94,7 @@ class UriParams:
 
     def service_uri(self) -> str | None:
         """What v4 bodies call `service`: the service id, else raw `folder/service[version]`; None for
-        a version-id locator (§6.4)."""
+        a version-id locator."""
         if self.service_id:
             return self.service_id
         if self.folder and self.service:

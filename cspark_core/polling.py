@@ -3,7 +3,6 @@ never the HTTP retry budget. A failed or timed-out job raises an error naming th
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -86,9 +85,13 @@ async def await_job(
     timeout: float = DEFAULT_WAIT_TIMEOUT,
     interval: float = DEFAULT_POLL_INTERVAL,
     on_poll: Callable[[T], None] | None = None,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> T:
+    if sleep is None:
+        import asyncio  # here, not at the top: sync callers never need asyncio (~20 ms at start-up)
+
+        sleep = asyncio.sleep
     check_wait(timeout, interval)
     deadline = clock() + timeout
     while True:

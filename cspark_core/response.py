@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import SparkSdkError
+
 __all__ = ["SparkResponse"]
 
 
@@ -25,8 +27,16 @@ class SparkResponse:
 
     @property
     def outputs(self) -> dict[str, Any]:
-        """Outputs of a one-record execute: v3 `response_data.outputs`, or the first v4 record, or {}."""
+        """Outputs of a one-record execute: v3 `response_data.outputs`, or the only v4 record, or {}. A reply
+        with several records raises `SparkSdkError` (read `.records`, one dict per record): returning the
+        first record's outputs would quietly drop the others."""
         records = self.records
+        if len(records) > 1:
+            raise SparkSdkError(
+                f"this reply holds {len(records)} records: read .records (a list, one dict of outputs per "
+                "record); .outputs is for one record",
+                cause=len(records),
+            )
         return records[0] if records else {}
 
     @property
@@ -42,9 +52,19 @@ class SparkResponse:
         out = data.get("outputs")
         if not isinstance(out, list):
             return []
-        if _is_columnar(out):  # the output shape of columnar v4 inputs is unknown (§18): accept this one too
+        if _is_columnar(out):  # the output shape of columnar v4 inputs is unknown: accept this one too
             return [dict(zip(out[0], row, strict=False)) for row in out[1:]]
         return [dict(o) if isinstance(o, Mapping) else {} for o in out]
+
+    @property
+    def call_id(self) -> str | None:
+        """The execute call's id (v3 `response_meta.call_id`, v4 `call_id`), for `logs get`; else None."""
+        data = self.data
+        if not isinstance(data, Mapping):
+            return None
+        meta = data.get("response_meta")
+        found = meta.get("call_id") if isinstance(meta, Mapping) else data.get("call_id")
+        return str(found) if found else None
 
     @property
     def errors(self) -> list[Any]:

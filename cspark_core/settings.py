@@ -32,7 +32,7 @@ DEFAULT_MAX_RETRIES = 2
 DEFAULT_RETRY_INTERVAL = 1.0
 
 _KNOWN_SERVICES = ("excel", "keycloak", "utility", "entitystore")
-# <label>.<env>.coherent.global, where <env> is one or two DNS labels (spark-api.md §1.1)
+# <label>.<env>.coherent.global, where <env> is one or two DNS labels
 _COHERENT_HOST = re.compile(r"^([a-z0-9-]+)\.([a-z0-9-]+(?:\.[a-z0-9-]+)?)\.coherent\.global$", re.IGNORECASE)
 
 
@@ -118,7 +118,7 @@ class BaseUrl:
         return self.env is not None and self.origin.startswith("https://")
 
     def to(self, service: str = "excel") -> str:
-        """The origin of another Spark service (`keycloak`, ...): same origin off Coherent hosts (§1.7)."""
+        """The origin of another Spark service (`keycloak`, ...): same origin off Coherent hosts."""
         if not self.is_coherent:
             return self.origin
         return f"https://{service}.{self.env}.coherent.global"

@@ -1,18 +1,17 @@
 """The only code that sends. One sync and one async send loop; every decision beside them is a pure
 function (retry or not, how long to wait, which error), unit-tested without sockets or real sleeps.
 
-- Headers of spark-api.md §2.3 on every request; one fresh `x-request-id` per logical call, reused on retries.
+- Headers of on every request; one fresh `x-request-id` per logical call, reused on retries.
 - Retries: a bounded loop over 408, 429, 502, 503, 504 and connection failures, with exponential backoff from
   `retry_interval`, jitter and a cap, honouring `Retry-After` / `x-retry-after`. A request that may have
   reached Spark before the connection failed (a read timeout) is resent only when it is idempotent.
 - OAuth: the token is obtained before the first request, reused until shortly before expiry, and refreshed
   once when Spark answers 401.
-- "HTTP 200 but `status: Error`" becomes an exception (§3.1).
+- "HTTP 200 but `status: Error`" becomes an exception.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import email.utils
 import json
@@ -24,7 +23,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -37,6 +36,9 @@ from .log import SdkLogger, mask_url, redact
 from .request import ApiRequest
 from .response import SparkResponse
 from .settings import Settings
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "MAX_RETRY_DELAY",
@@ -152,7 +154,7 @@ def envelope_error(data: Any) -> tuple[int, str] | None:
 
 
 def spark_message(body: Any) -> str | None:
-    """Spark's own words from an error body, whatever its shape (§3.1 says the shape is unknown)."""
+    """Spark's own words from an error body, whatever its shape (the shape is not documented)."""
     if isinstance(body, Mapping):
         error = body.get("error")
         if isinstance(error, Mapping) and error.get("message"):
@@ -168,7 +170,7 @@ def spark_message(body: Any) -> str | None:
 
 
 def parse_body(content: bytes, content_type: str) -> Any:
-    """JSON only when Spark says it is JSON (§3.1); otherwise None and the bytes stay in `.buffer`."""
+    """JSON only when Spark says it is JSON; otherwise None and the bytes stay in `.buffer`."""
     if "json" not in content_type.lower() or not content:
         return None
     try:
@@ -348,7 +350,7 @@ class SyncTransport(_Base):
     ) -> None:
         super().__init__(settings, token_cache, sleep)
         self._own = http_client is None
-        self.http = http_client or httpx.Client(follow_redirects=False)
+        self.http = http_client or _sync_http()
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -427,15 +429,31 @@ class SyncTransport(_Base):
                 attempt += 1
 
 
+def _sync_http() -> httpx.Client:
+    """The sync client's httpx.Client: over `http.client` (see `stdhttp`), unless the environment names a
+    proxy, which httpx's own transport honours."""
+    from .stdhttp import StdlibTransport, env_proxies
+
+    if env_proxies():
+        return httpx.Client(follow_redirects=False)
+    return httpx.Client(follow_redirects=False, transport=StdlibTransport())
+
+
+async def _async_sleep(delay: float) -> None:
+    import asyncio  # here, not at the top: a sync client never needs asyncio (~20 ms at start-up)
+
+    await asyncio.sleep(delay)
+
+
 class AsyncTransport(_Base):
     def __init__(
         self,
         settings: Settings,
         http_client: httpx.AsyncClient | None = None,
         token_cache: TokenCache | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
-        super().__init__(settings, token_cache, sleep)
+        super().__init__(settings, token_cache, sleep or _async_sleep)
         self._own = http_client is None
         self.http = http_client or httpx.AsyncClient(follow_redirects=False)
         self._lock: asyncio.Lock | None = None
@@ -468,6 +486,8 @@ class AsyncTransport(_Base):
         oauth = self.settings.auth.oauth
         if oauth is None:
             raise SparkSdkError("this client does not use OAuth client credentials")
+        import asyncio
+
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:  # concurrent requests share one token fetch
             token = None if force else self._cached_token()

@@ -1,7 +1,7 @@
 """The request pipeline: faults -> route -> auth -> handler -> Spark-shaped reply.
 
 Routing is done here rather than by Starlette's router because Spark's paths need things Starlette does not
-give: case-insensitive matching (v1), per-segment percent-decoding of the *raw* path (§1.6), and one place
+give: case-insensitive matching (v1), per-segment percent-decoding of the *raw* path, and one place
 that knows each route's auth rule and error envelope.
 """
 
@@ -152,7 +152,7 @@ class Ctx:
         return self.request.headers.get(name)
 
     async def raw(self) -> bytes:
-        """The request body, decompressed per ``Content-Encoding`` (§6.5)."""
+        """The request body, decompressed per ``Content-Encoding``."""
         if self._body is None:
             encoding = self.header("content-encoding")
             self._body = decompress(await self.request.body(), encoding, self.rt.limits.max_inflated)

@@ -1,7 +1,7 @@
-"""Asynchronous batch pipelines (spark-api.md §8), processed by one background worker thread.
+"""Asynchronous batch pipelines, processed by one background worker thread.
 
 Chunks pushed by the client wait in an input queue; the worker runs them through the workbook and moves the
-results to an output queue that ``chunkresults`` drains. Counters only ever grow (§16.1). In ``instant``
+results to an output queue that ``chunkresults`` drains. Counters only ever grow. In ``instant``
 speed, status and pull calls wait (briefly) for the queue to drain so results are there by the first poll;
 in ``realistic`` speed each chunk takes a little wall time.
 """
@@ -79,7 +79,7 @@ class Batch:
 
     @property
     def finished(self) -> bool:
-        """Done for good: a final status, or closed before any chunk arrived (§8.8: that stays ``closed``)."""
+        """Done for good: a final status, or closed before any chunk arrived (that one stays ``closed``)."""
         return self.batch_status in FINISHED or (
             self.batch_status == "closed" and self.counters["chunks_submitted"] == 0
         )
@@ -310,7 +310,7 @@ class Batches:
     @staticmethod
     def _maybe_complete(batch: Batch) -> None:
         if batch.batch_status != "closed" or not batch.counters["chunks_submitted"]:
-            return  # closing a pipeline that never got work leaves it closed (§8.8)
+            return  # closing a pipeline that never got work leaves it closed
         if not batch.pending and not batch.busy and not batch.results:
             batch.batch_status = "completed"
 
@@ -347,7 +347,7 @@ def _discard_pending(batch: Batch) -> None:
 
 
 def _number(body: dict[str, Any], names: tuple[str, ...], default: float) -> float:
-    """The first of ``names`` present in the create body (both buffer-size spellings, §8.2), as a number."""
+    """The first of ``names`` present in the create body (both buffer-size spellings), as a number."""
     for name in names:
         value = body.get(name)
         if value in (None, ""):
@@ -363,7 +363,7 @@ def _number(body: dict[str, Any], names: tuple[str, ...], default: float) -> flo
 
 
 def _parse_summary(summary: Any, position: int) -> dict[str, Any] | None:
-    """``data.summary``: null, or ``ignore_error`` and a list of ``{output_name, operator}`` (§8.5)."""
+    """``data.summary``: null, or ``ignore_error`` and a list of ``{output_name, operator}``."""
     if summary is None:
         return None
     if not isinstance(summary, dict):
@@ -377,7 +377,7 @@ def _parse_summary(summary: Any, position: int) -> dict[str, Any] | None:
 
 
 def records_from(inputs: Any, what: str) -> list[dict[str, Any]]:
-    """Records as objects, or a columnar JSON array whose first row holds the input names (§6.4, §8.5)."""
+    """Records as objects, or a columnar JSON array whose first row holds the input names."""
     if not isinstance(inputs, list):
         raise bad_request(f"{what}: inputs must be an array")
     if inputs and isinstance(inputs[0], list):
@@ -394,7 +394,7 @@ def records_from(inputs: Any, what: str) -> list[dict[str, Any]]:
 
 
 def _aggregate(summary: dict[str, Any] | None, outputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """``SUM`` is the only operator Spark documents; others are answered as ``null`` (unknown, §8.5)."""
+    """``SUM`` is the only operator Spark documents; others are answered as ``null`` (unknown)."""
     if not summary or not summary.get("aggregation"):
         return [[]]
     totals = []

@@ -1,4 +1,4 @@
-"""Temporary, tokenised file URLs (spark-api.md §14), served from the emulator's own origin."""
+"""Temporary, tokenised file URLs, served from the emulator's own origin."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Export and import packages (spark-api.md §10) in the emulator's own ZIP format.
+"""Export and import packages in the emulator's own ZIP format.
 
 A package holds ``manifest.json`` (format ``cspark-emulator-export/1``: services, their versions and
 metadata) and every version's workbook at ``services/<folder>/<service>/<version>/<file>``. Real Spark
@@ -98,7 +98,7 @@ def read_package(content: bytes) -> tuple[dict[str, Any], zipfile.ZipFile]:
 
 
 def import_package(state: State, content: bytes, request: dict[str, Any]) -> dict[str, Any]:
-    """Apply a package; returns the ``outputs`` of §10.6. Raises ApiError when it cannot complete."""
+    """Apply a package; returns the import status's ``outputs``. Raises ApiError when it cannot complete."""
     manifest, archive = read_package(content)
     mapping = _mapping(request)
     existing_rule = str(request.get("services_existing") or "abort")

@@ -49,13 +49,13 @@ def utcnow() -> datetime:
 
 
 def iso_ms(moment: datetime | None = None) -> str:
-    """ISO 8601 UTC with milliseconds and ``Z`` (§16.6), e.g. ``2025-03-02T09:00:00.000Z``."""
+    """ISO 8601 UTC with milliseconds and ``Z``, e.g. ``2025-03-02T09:00:00.000Z``."""
     moment = moment or utcnow()
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def parse_date(value: Any, what: str) -> datetime:
-    """Accept ``YYYY-MM-DD``, naive ISO (read as UTC) and offset/``Z`` ISO (§16.6)."""
+    """Accept ``YYYY-MM-DD``, naive ISO (read as UTC) and offset/``Z`` ISO."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str) or not value.strip():
@@ -73,7 +73,7 @@ def optional_date(value: Any, what: str, default: datetime) -> datetime:
 
 
 def bump(current: str | None, kind: str | None) -> str:
-    """Next semantic version per §16.3 (a new service counts from ``0.0.0``)."""
+    """Next semantic version: a bump of major, minor or patch (a new service counts from ``0.0.0``)."""
     kind = (kind or "minor").lower()
     if kind not in BUMPS:
         raise bad_request(f"version difference must be one of {', '.join(BUMPS)}, not {kind!r}")

@@ -1,6 +1,6 @@
 """Credentials the emulator was started with, and the bearer tokens it issues.
 
-Tokens are JWT-shaped (HS256, signed with a per-start secret) carrying the claims of spark-api.md §2.2,
+Tokens are JWT-shaped (HS256, signed with a per-start secret) carrying the claims of,
 so clients that decode tokens find ``iss`` and ``realm``. Only tokens this process issued and that have not
 expired are accepted; ``None``, ``undefined`` and anything else get 401.
 """

@@ -164,7 +164,7 @@ class CallLogs:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a call points: any combination of the locator forms of §1.4."""
+    """Where a call points: any combination of the service locator forms."""
 
     folder: str | None = None
     service: str | None = None
@@ -582,7 +582,7 @@ class State:
             return found is None or found.public
 
     def resolve(self, target: Target, public: bool = False) -> tuple[Service, Version]:
-        """Resolve version_id > service_id > folder/service > proxy, then the version (§1.4, §16.3)."""
+        """Resolve version_id > service_id > folder/service > proxy, then the version."""
         with self.lock:
             service, version = self._locate(target)
             if public and not service.public:
@@ -628,7 +628,7 @@ class State:
         api: str,
         public: bool = False,
     ) -> Execution:
-        """Run the records and record the call in the history (one call id per request, §16.5)."""
+        """Run the records and record the call in the history (one call id per request)."""
         started = time.perf_counter()
         result = self.run_records(target, records, options, public)
         self._log(result, options, api, round((time.perf_counter() - started) * 1000))
@@ -769,7 +769,7 @@ def _page(items: list, page: int, size: int) -> list:
 
 
 def _folder_matches(folder: Folder, search: Iterable[Mapping[str, Any]]) -> bool:
-    """``name``: case-insensitive contains; other fields: case-insensitive equality (unknown, §5.2)."""
+    """``name``: case-insensitive contains; other fields: case-insensitive equality (Spark's is unknown)."""
     values = {
         "name": folder.name,
         "category": folder.category,
@@ -795,7 +795,7 @@ def _folder_matches(folder: Folder, search: Iterable[Mapping[str, Any]]) -> bool
 
 
 def _service_matches(service: Service, search: Iterable[Mapping[str, Any]]) -> bool:
-    """Case-insensitive contains on folder and service names, equality on ids (schema unknown, §6.11)."""
+    """Case-insensitive contains on folder and service names, equality on ids (Spark's rule is unknown)."""
     values = {
         "foldername": service.folder,
         "folder": service.folder,

@@ -3,12 +3,12 @@
 The schema (names, cells, types, defaults, dropdowns) is read with openpyxl alone; the formulas are
 compiled once with the `formulas` package and recalculated on every `Model.execute`.
 
-Conventions chosen where spark-api.md is silent (lenient readings):
+Conventions chosen where Spark's behaviour is not documented (lenient readings):
 - A multi-cell name is a table: its first row holds the column names, the rows below are records.
   Output tables drop rows whose cells are all blank (`None` or `""`), so a fixed-size output range
   driven by a shorter input table returns only the filled rows.
 - A formula error in an output (`#DIV/0!`, `#N/A`, ...) makes that output `null` and adds a Spark
-  calculation-error item (spark-api.md §6.3) naming the error and the cell.
+  calculation-error item naming the error and the cell.
 - A value of the wrong type for an input adds an input-error item; the input keeps its default.
 - Dates cross the boundary as ISO `YYYY-MM-DD` strings (a date input also accepts an Excel serial).
 """
@@ -733,7 +733,7 @@ class Model:
         return Execution(outputs, report.warnings, report.errors, elapsed)
 
     def validate(self, inputs: Mapping[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-        """spark-api.md §6.14 entries, one per input.
+        """Entries, one per input.
 
         `kind` "dynamic" evaluates the workbook's list validations with these inputs merged over the
         defaults; anything else ("static", or Spark's wire name "default_values") uses the defaults.

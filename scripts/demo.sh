@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
 # The README's demo: set up a virtualenv with the CLI and the emulator, start the local emulator with the
 # sample workbooks, execute services with `cspark`, show the outputs, and stop the emulator again.
-# CSPARK_VENV picks the virtualenv folder (default .venv); it is created when missing.
+# CSPARK_VENV picks the virtualenv folder (default .venv); it is created when missing. The install step is
+# skipped when the virtualenv is current: this checkout installed (editable) with the same pyproject.toml,
+# as recorded in a stamp file (CSPARK_DEMO_STAMP, default $venv/.cspark-demo-stamp).
+# `scripts/demo.sh --needs-install` only says whether it would install (prints yes or no).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv="${CSPARK_VENV:-.venv}"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip
+stamp="${CSPARK_DEMO_STAMP:-$venv/.cspark-demo-stamp}"
+here="$(pwd -P)"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1) $here"
+needs_install() {
+  [ -x "$venv/bin/python" ] || return 0
+  [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ] || return 0
+  # the packages still import, from this checkout (a reinstall elsewhere or a removed package shows here)
+  ! "$venv/bin/python" -c 'import sys, cspark_cli, cspark_emulator, typer, formulas
+sys.exit(not cspark_cli.__file__.startswith(sys.argv[1] + "/"))' "$here" 2>/dev/null
+}
+if [ "${1:-}" = "--needs-install" ]; then
+  if needs_install; then echo yes; else echo no; fi
+  exit 0
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[cli,emulator]'
+if needs_install; then
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --upgrade pip
+  fi
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[cli,emulator]'
+  echo "$wanted" >"$stamp"
+fi
 export PATH="$PWD/$venv/bin:$PATH"
 
 workdir=$(mktemp -d)

@@ -53,6 +53,11 @@ def _section(node: Node) -> str:
         lines.append("")
     lines.append("| Option | Description |\n| --- | --- |")
     lines.extend(f"| {_flags(o)} | {_cell(o.help)} |" for o in node.options)
+    from cspark_cli.examples import EXAMPLES  # build_tree() put the checkout on sys.path
+
+    examples = EXAMPLES.get(" ".join(node.path))
+    if examples:
+        lines.extend(["", "Examples:", "", "```bash", *examples, "```"])
     return "\n".join(lines) + "\n"
 
 

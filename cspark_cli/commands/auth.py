@@ -11,7 +11,6 @@ import typer
 
 from ..context import AppContext
 from ..exit_codes import CliError, SetupError, api_message
-from ..options import OutputOpt
 from ..output import FORMATS
 from ..profiles import Connection, Credentials, FileTokenCache, Profile, forget_tokens, resolve_connection
 
@@ -267,7 +266,7 @@ def _check_address(connection: Connection) -> None:
 
 # -- status ----------
 @app.command("status")
-def status(ctx: typer.Context, _output: OutputOpt = None) -> None:
+def status(ctx: typer.Context) -> None:
     """Show which profile and credentials are in use, and check them with Spark (exit 4 if refused)."""
     from cspark_core import SparkError
 

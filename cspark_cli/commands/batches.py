@@ -1,4 +1,4 @@
-"""`cspark batches`: asynchronous batch pipelines (spark-api.md §8).
+"""`cspark batches`: asynchronous batch pipelines.
 
 `describe`, `create`, `info`, `status`, `push`, `pull`, `dispose` and `cancel` are one SDK call each, on one
 pipeline. `run` makes the whole trip for a file of records over the SDK's `batches.run` (which survives
@@ -26,7 +26,7 @@ import typer
 from ..context import AppContext
 from ..exit_codes import Interrupted
 from ..inputs import iter_records, parse_inputs, parse_json_option, read_records
-from ..options import LocatorArg, OutputOpt, RecordsFileOpt, YesOpt, check_iso, check_locator
+from ..options import LocatorArg, RecordsFileOpt, YesOpt, check_iso, check_locator
 from ..output import Column, Progress, cell
 from ..results import ResultFormat, ResultsFile, ResultWriter, partial_path
 
@@ -369,7 +369,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 # -- commands ----------
 @app.command("describe")
-def describe(ctx: typer.Context, _output: OutputOpt = None) -> None:
+def describe(ctx: typer.Context) -> None:
     """List pipelines in progress and those finished within about the last hour."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.describe()
@@ -397,7 +397,6 @@ def create(
     max_output_size: MaxOutputSizeOpt = None,
     accuracy: AccuracyOpt = 1.0,
     extras: ExtrasOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Open a pipeline on a service and print its id (then `push`, `pull`, `dispose`)."""
     cli = AppContext.of(ctx)
@@ -417,7 +416,7 @@ def render_created(cli: AppContext, data: Any) -> None:
     its id and details with `-o csv`."""
     body = data if isinstance(data, Mapping) else {}
     batch_id = body.get("id")
-    if cli.out.format == "table":
+    if cli.out.bare:
         cli.out.raw(str(batch_id))
     else:
         view = {"id": batch_id, **(body.get("data") or {})}
@@ -426,7 +425,7 @@ def render_created(cli: AppContext, data: Any) -> None:
 
 
 @app.command("info")
-def info(ctx: typer.Context, batch_id: BatchIdArg, _output: OutputOpt = None) -> None:
+def info(ctx: typer.Context, batch_id: BatchIdArg) -> None:
     """Show a pipeline: service, status, summary counters and configuration."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.of(batch_id).get_info()
@@ -434,7 +433,7 @@ def info(ctx: typer.Context, batch_id: BatchIdArg, _output: OutputOpt = None) ->
 
 
 @app.command("status")
-def status(ctx: typer.Context, batch_id: BatchIdArg, _output: OutputOpt = None) -> None:
+def status(ctx: typer.Context, batch_id: BatchIdArg) -> None:
     """Show a pipeline's progress: records submitted, completed and available, buffers, workers."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.of(batch_id).get_status()
@@ -449,7 +448,6 @@ def push(
     chunk_size: ChunkSizeOpt = 200,
     parameters: ParametersOpt = None,
     summary: SummaryOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Push records (a .jsonl, .json or .csv file, or - for stdin) in chunks of --chunk-size."""
     cli = AppContext.of(ctx)
@@ -479,7 +477,6 @@ def pull(
         ),
     ] = None,
     force: ForceOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Pull finished chunks (they leave Spark's output buffer): one row per record, with its chunk id."""
     cli = AppContext.of(ctx)
@@ -505,7 +502,7 @@ def _output_cell(name: str) -> Callable[[Any], str]:
 
 
 @app.command("dispose")
-def dispose(ctx: typer.Context, batch_id: BatchIdArg, _output: OutputOpt = None) -> None:
+def dispose(ctx: typer.Context, batch_id: BatchIdArg) -> None:
     """Close a pipeline: it takes no more chunks; what was pushed still finishes and stays pullable."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.of(batch_id).dispose()
@@ -513,7 +510,7 @@ def dispose(ctx: typer.Context, batch_id: BatchIdArg, _output: OutputOpt = None)
 
 
 @app.command("cancel")
-def cancel(ctx: typer.Context, batch_id: BatchIdArg, yes: YesOpt = False, _output: OutputOpt = None) -> None:
+def cancel(ctx: typer.Context, batch_id: BatchIdArg, yes: YesOpt = False) -> None:
     """Cancel a pipeline at once: its pending records and unpulled results are discarded."""
     cli = AppContext.of(ctx)
     cli.confirm_or_require_yes(yes, f"Cancel batch {batch_id} and discard its pending records and results?")
@@ -522,7 +519,7 @@ def cancel(ctx: typer.Context, batch_id: BatchIdArg, yes: YesOpt = False, _outpu
 
 
 def _detail(data: Any) -> dict[str, Any]:
-    """A close/cancel reply: the detail sits under `data` or `meta` (§8.7, unknown which)."""
+    """A close/cancel reply: the detail sits under `data` or `meta` (which one is unknown)."""
     if not isinstance(data, Mapping):
         return {}
     detail = data.get("data") or data.get("meta") or {}
@@ -566,7 +563,6 @@ def run(
     min_runners: MinRunnersOpt = None,
     max_runners: MaxRunnersOpt = None,
     accuracy: AccuracyOpt = 1.0,
-    _output: OutputOpt = None,
 ) -> None:
     """Run every record of --file through a service and write the results to --out, in input order.
 

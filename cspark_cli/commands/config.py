@@ -8,7 +8,6 @@ import typer
 
 from ..context import AppContext
 from ..exit_codes import SetupError, api_message
-from ..options import OutputOpt
 
 app = typer.Typer(
     help="Show the tenant's platform configuration.", no_args_is_help=True, rich_markup_mode=None
@@ -16,7 +15,7 @@ app = typer.Typer(
 
 
 @app.command("get")
-def get(ctx: typer.Context, _output: OutputOpt = None) -> None:
+def get(ctx: typer.Context) -> None:
     """Print the platform settings as name/value rows (`-o json`: Spark's reply). Needs a bearer token."""
     from cspark_core import UnauthorizedError
 

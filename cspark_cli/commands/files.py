@@ -11,7 +11,6 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import OutputOpt
 
 app = typer.Typer(help="Download files Spark hands out as URLs.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -40,7 +39,6 @@ def download(
     url: UrlArg,
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Download a file Spark handed out (the server's file name in the current folder, unless --out)."""
     cli = AppContext.of(ctx)

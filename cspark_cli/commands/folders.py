@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from ..context import AppContext
-from ..options import OutputOpt, YesOpt, check_iso
+from ..options import YesOpt, check_iso
 from ..output import Column
 
 app = typer.Typer(
@@ -87,7 +87,6 @@ def find(
     status: Annotated[str | None, typer.Option("--status", help="Only folders with this status.")] = None,
     category: Annotated[str | None, typer.Option("--category", help="Only this category.")] = None,
     favorite: Annotated[bool, typer.Option("--favorite", help="Only starred folders.")] = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Find folders by name, or list them all."""
     cli = AppContext.of(ctx)
@@ -102,7 +101,7 @@ def find(
 
 
 @app.command("get")
-def get(ctx: typer.Context, name: NameArg, _output: OutputOpt = None) -> None:
+def get(ctx: typer.Context, name: NameArg) -> None:
     """Show one folder."""
     cli = AppContext.of(ctx)
     res = cli.client().folders.get(name)
@@ -110,7 +109,7 @@ def get(ctx: typer.Context, name: NameArg, _output: OutputOpt = None) -> None:
 
 
 @app.command("exists")
-def exists(ctx: typer.Context, name: NameArg, _output: OutputOpt = None) -> None:
+def exists(ctx: typer.Context, name: NameArg) -> None:
     """Print true when a folder of this name exists, else false (exit 0 either way)."""
     cli = AppContext.of(ctx)
     found = cli.client().folders.exists(name)
@@ -129,7 +128,6 @@ def create(
         str | None, typer.Option("--launch-date", help="ISO date (default: in 10 years).")
     ] = None,
     cover: CoverOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Create a folder."""
     cli = AppContext.of(ctx)
@@ -151,7 +149,6 @@ def update(
     start_date: Annotated[str | None, typer.Option("--start-date", help="ISO date.")] = None,
     launch_date: Annotated[str | None, typer.Option("--launch-date", help="ISO date.")] = None,
     cover: CoverOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Change a folder's description, category, dates or cover image."""
     cli = AppContext.of(ctx)
@@ -169,7 +166,7 @@ def update(
 
 
 @app.command("delete")
-def delete(ctx: typer.Context, folder: FolderArg, yes: YesOpt = False, _output: OutputOpt = None) -> None:
+def delete(ctx: typer.Context, folder: FolderArg, yes: YesOpt = False) -> None:
     """Delete a folder and every service in it."""
     cli = AppContext.of(ctx)
     cli.confirm_or_require_yes(yes, f"Delete folder {folder!r} and all its services?")

@@ -6,13 +6,12 @@ import typer
 
 from ..context import AppContext
 from ..exit_codes import ExitCode
-from ..options import OutputOpt
 
 app = typer.Typer(help="Check that Spark is up.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command("check")
-def check(ctx: typer.Context, _output: OutputOpt = None) -> None:
+def check(ctx: typer.Context) -> None:
     """Print Spark's health reply."""
     cli = AppContext.of(ctx)
     res = cli.client(anonymous=True).health.check()
@@ -20,7 +19,7 @@ def check(ctx: typer.Context, _output: OutputOpt = None) -> None:
 
 
 @app.command("ok")
-def ok(ctx: typer.Context, _output: OutputOpt = None) -> None:
+def ok(ctx: typer.Context) -> None:
     """Print true when Spark is up (exit 0), else false (exit 6)."""
     cli = AppContext.of(ctx)
     up = cli.client(anonymous=True).health.ok()

@@ -1,4 +1,4 @@
-"""`cspark impex`: export services as a package and import packages (spark-api.md §10).
+"""`cspark impex`: export services as a package and import packages.
 
 `export` and `import` start a job, wait for it (a spinner on a terminal) and finish it: the export's package
 is saved, the import's result shown. With `--no-wait` they print the job id instead; then the job commands
@@ -17,7 +17,7 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import NoWaitOpt, OutputOpt, YesOpt, check_locator
+from ..options import NoWaitOpt, YesOpt, check_locator
 from ..output import Column
 
 if TYPE_CHECKING:
@@ -124,7 +124,7 @@ def _render_job(cli: AppContext, res: SparkResponse) -> None:
 def _render_started(cli: AppContext, res: SparkResponse, what: str) -> None:
     """A job that was started and not waited for: its id on stdout (a table), Spark's reply with `-o json`."""
     job_id = res.data.get("id") if isinstance(res.data, Mapping) else None
-    if cli.out.format == "table":
+    if cli.out.bare:
         cli.out.raw(str(job_id))
     else:
         cli.out.result(res.data, rows=[res.data], columns=[Column("ID", "id"), Column("Status", "status")])
@@ -175,7 +175,6 @@ def export(
     timeout: TimeoutOpt = 600.0,
     poll_interval: PollIntervalOpt = 1.0,
     no_wait: NoWaitOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Export services as a package ZIP: start the job, wait for it, save the package."""
     cli = AppContext.of(ctx)
@@ -227,7 +226,7 @@ def _cancel_quietly(cli: AppContext, seen: list[str]) -> None:
 
 
 @app.command("export-status")
-def export_status(ctx: typer.Context, job_id: JobIdArg, _output: OutputOpt = None) -> None:
+def export_status(ctx: typer.Context, job_id: JobIdArg) -> None:
     """Show an export job's status (and, once done, its package URL)."""
     cli = AppContext.of(ctx)
     _render_job(cli, cli.client().impex.exports.get_status(job_id))
@@ -239,7 +238,6 @@ def download_export(
     job_id: JobIdArg,
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Save the package of a finished export job."""
     cli = AppContext.of(ctx)
@@ -255,9 +253,7 @@ def download_export(
 
 
 @app.command("cancel-export")
-def cancel_export(
-    ctx: typer.Context, job_id: JobIdArg, yes: YesOpt = False, _output: OutputOpt = None
-) -> None:
+def cancel_export(ctx: typer.Context, job_id: JobIdArg, yes: YesOpt = False) -> None:
     """Cancel a running export job."""
     cli = AppContext.of(ctx)
     cli.confirm_or_require_yes(yes, f"Cancel export job {job_id}?")
@@ -265,7 +261,7 @@ def cancel_export(
 
 
 @app.command("describe-exports")
-def describe_exports(ctx: typer.Context, _output: OutputOpt = None) -> None:
+def describe_exports(ctx: typer.Context) -> None:
     """List export jobs in progress and those finished within about the last hour."""
     cli = AppContext.of(ctx)
     res = cli.client().impex.exports.describe()
@@ -300,7 +296,6 @@ def import_(
     timeout: TimeoutOpt = 600.0,
     poll_interval: PollIntervalOpt = 1.0,
     no_wait: NoWaitOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Import a package into this tenant: start the job, wait for it, list the imported services."""
     cli = AppContext.of(ctx)
@@ -323,14 +318,14 @@ def import_(
 
 
 @app.command("import-status")
-def import_status(ctx: typer.Context, job_id: JobIdArg, _output: OutputOpt = None) -> None:
+def import_status(ctx: typer.Context, job_id: JobIdArg) -> None:
     """Show an import job's status."""
     cli = AppContext.of(ctx)
     _render_job(cli, cli.client().impex.imports.get_status(job_id))
 
 
 @app.command("describe-imports")
-def describe_imports(ctx: typer.Context, _output: OutputOpt = None) -> None:
+def describe_imports(ctx: typer.Context) -> None:
     """List import jobs in progress and those finished within about the last hour."""
     cli = AppContext.of(ctx)
     res = cli.client().impex.imports.describe()

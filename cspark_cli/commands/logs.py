@@ -1,4 +1,4 @@
-"""`cspark logs`: API call history (spark-api.md §9). `get` shows one call's log, `rehydrate` saves the
+"""`cspark logs`: API call history. `get` shows one call's log, `rehydrate` saves the
 workbook with a call's inputs, `download` runs a log download job and saves its ZIP (`--no-wait` only starts
 the job; `download-status` then shows its progress and, when done, the archive's temporary URL, which
 `cspark files download` fetches)."""
@@ -13,7 +13,7 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import LocatorArg, NoWaitOpt, OutputOpt, check_iso, check_locator
+from ..options import LocatorArg, NoWaitOpt, check_iso, check_locator
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,7 +67,7 @@ def _service_name(locator: str) -> str:
 
 
 @app.command("get")
-def get(ctx: typer.Context, call_id: CallIdArg, index: IndexOpt = None, _output: OutputOpt = None) -> None:
+def get(ctx: typer.Context, call_id: CallIdArg, index: IndexOpt = None) -> None:
     """Show one call's log (`-o json`: Spark's reply, whose response_data is a JSON string)."""
     cli = AppContext.of(ctx)
     res = cli.client().logs.get(call_id, index=index)
@@ -83,7 +83,6 @@ def rehydrate(
     legacy: Annotated[bool, typer.Option("--legacy", help="Spark's legacy workbook format.")] = False,
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Save the workbook of a service with a past call's inputs in it."""
     cli = AppContext.of(ctx)
@@ -135,7 +134,6 @@ def download(
     ] = 600.0,
     poll_interval: Annotated[float, typer.Option(min=0.0, help="Seconds between status checks.")] = 1.0,
     no_wait: NoWaitOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Run a log download job for a service, wait for it (a spinner on a terminal), and save the ZIP."""
     cli = AppContext.of(ctx)
@@ -158,7 +156,7 @@ def download(
     def fetch(to: Path) -> SparkResponse:
         return client.logs.download(target, **filters, timeout=timeout, poll_interval=poll_interval, to=to)
 
-    fallback = f"{_service_name(locator)}-logs-{type.value}.zip"
+    fallback = f"{_service_name(locator)}_logs_{type.value}.zip"  # the name the emulator gives it
     saved = save_download(
         cli.out, fetch, dest=out, force=force, fallback=fallback, what=f"{type.value} logs",
         doing="Waiting for the log download job, then downloading the logs",
@@ -171,7 +169,7 @@ def _render_started(cli: AppContext, res: SparkResponse, locator: str, type: Log
     from cspark_core.resources.logs import job_id_of
 
     job_id = job_id_of(res)
-    if cli.out.format == "table":
+    if cli.out.bare:
         cli.out.raw(job_id)
     else:
         cli.out.result(res.data, rows=[{"job_id": job_id}])
@@ -186,7 +184,6 @@ def download_status(
     locator: LocatorArg,
     job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="From `logs download --no-wait`.")],
     type: Annotated[LogType, typer.Option("--type", help="The job's log format.")] = LogType.json,
-    _output: OutputOpt = None,
 ) -> None:
     """Show a log download job's progress; when done, the temporary URL of its archive."""
     cli = AppContext.of(ctx)

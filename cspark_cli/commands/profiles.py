@@ -8,7 +8,7 @@ import typer
 
 from ..context import AppContext
 from ..exit_codes import SetupError
-from ..options import OutputOpt, YesOpt
+from ..options import YesOpt
 from ..output import Column
 from ..profiles import forget_tokens
 
@@ -26,7 +26,7 @@ COLUMNS = [
 
 
 @app.command("list")
-def list_(ctx: typer.Context, _output: OutputOpt = None) -> None:
+def list_(ctx: typer.Context) -> None:
     """List the saved profiles; `*` marks the default."""
     cli = AppContext.of(ctx)
     config = cli.config()
@@ -52,7 +52,6 @@ def show(
         str | None,
         typer.Argument(metavar="NAME", help="Profile (default: the selected one).", show_default=False),
     ] = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Show a profile's settings, secrets masked."""
     cli = AppContext.of(ctx)

@@ -25,7 +25,7 @@ import typer
 from ..context import AppContext
 from ..exit_codes import DifferencesFound
 from ..inputs import iter_records, read_records
-from ..options import OutputOpt, check_locator, complete_profiles
+from ..options import check_locator, complete_profiles
 from ..output import Column, Output, cell
 
 if TYPE_CHECKING:
@@ -243,7 +243,6 @@ def compare(
     sample: SampleOpt = 5,
     chunk_size: ChunkSizeOpt = 100,
     concurrency: ConcurrencyOpt = 4,
-    _output: OutputOpt = None,
 ) -> None:
     """Run every record through A and B and compare their outputs; exit 8 when any differs.
 
@@ -346,7 +345,6 @@ def promote(
     tolerance: ToleranceOpt = None,
     ignore: IgnoreOpt = None,
     sample: SampleOpt = 5,
-    _output: OutputOpt = None,
 ) -> None:
     """Promote services from one tenant to another (export, import, wait), optionally verified.
 

@@ -18,7 +18,7 @@ from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
 from ..exit_codes import Incomplete
 from ..inputs import iter_records, parse_inputs, parse_json_option, read_stdin
-from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, OutputOpt, YesOpt, check_iso, check_locator
+from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, YesOpt, check_iso, check_locator
 from ..output import Column, Output, cell
 from ..results import HOLD
 
@@ -259,11 +259,16 @@ def render_execute(
 
     body = SparkResponse(200, data)  # for its readers of v3 and v4 bodies
     outputs = body.records
+    if out.query is not None and isinstance(data, Mapping):  # `--query outputs.doubled`, for v3 and v4 alike
+        out.json({**data, "outputs": outputs[0] if single and outputs else outputs, "call_id": body.call_id})
+        return
     if out.format == "table" and single:
         _one_record_table(out, outputs[0] if outputs else {})
     else:
         rows, columns = record_table(outputs, inputs)
         out.result(data, rows=rows, columns=columns)
+    if out.format == "table" and body.call_id:  # -o json carries it in the body, as Spark sent it
+        out.info(f"call id: {body.call_id} (`cspark logs get {body.call_id}`)")
     errors, warnings = body.errors, body.warnings
     if single:
         said = [*_messages(errors[0] if errors else None), *_messages(warnings[0] if warnings else None)]
@@ -344,7 +349,6 @@ def execute(
     response_format: Annotated[
         str, typer.Option("--response-format", help="original, or alike (a v3 reply shaped like v4).")
     ] = "original",
-    _output: OutputOpt = None,
 ) -> None:
     """Execute a service: one record (--inputs) through v3, or many (--records) through v4 in chunks.
 
@@ -425,7 +429,6 @@ def validate(
     call_purpose: CallPurposeOpt = None,
     source_system: SourceSystemOpt = None,
     correlation_id: CorrelationIdOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Show each input's validation rules (allowed values, ranges, options)."""
     cli = AppContext.of(ctx)
@@ -464,7 +467,6 @@ def transform(
     call_purpose: CallPurposeOpt = None,
     source_system: SourceSystemOpt = None,
     correlation_id: CorrelationIdOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Execute through a transform document: send any JSON, get what the transform maps it to."""
     cli = AppContext.of(ctx)
@@ -495,7 +497,7 @@ def _transform_body(raw: str | None) -> Any:
 
 
 @app.command("metadata")
-def metadata(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+def metadata(ctx: typer.Context, locator: LocatorArg) -> None:
     """Show a service's metadata outputs (`-o json`: Spark's reply)."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_metadata(check_locator(locator))
@@ -540,7 +542,7 @@ def _list_in(data: Any, key: str) -> list[Any]:
 
 
 @app.command("versions")
-def versions(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+def versions(ctx: typer.Context, locator: LocatorArg) -> None:
     """List a service's versions."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_versions(check_locator(locator, folder_service=True))
@@ -554,7 +556,6 @@ def schema(
     version_id: Annotated[
         str | None, typer.Option("--version-id", help="This version (default: latest).")
     ] = None,
-    _output: OutputOpt = None,
 ) -> None:
     """List a service's inputs and outputs (`-o json`: the whole schema)."""
     cli = AppContext.of(ctx)
@@ -602,7 +603,6 @@ def search(
     fields: Annotated[
         list[str] | None, typer.Option("--field", metavar="NAME", help="Field to return (repeatable).")
     ] = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Search services by name and folder."""
     cli = AppContext.of(ctx)
@@ -618,7 +618,7 @@ def search(
 
 
 @app.command("exists")
-def exists(ctx: typer.Context, locator: LocatorArg, _output: OutputOpt = None) -> None:
+def exists(ctx: typer.Context, locator: LocatorArg) -> None:
     """Print true when the service exists, else false (exit 0 either way)."""
     cli = AppContext.of(ctx)
     cli.out.result(cli.client().services.exists(check_locator(locator, folder_service=True)))
@@ -664,7 +664,6 @@ def upload(
     versioning: VersioningOpt = "minor",
     start_date: StartDateOpt = None,
     end_date: EndDateOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Upload a workbook and start its compilation without waiting (prints the job and document ids)."""
     cli = AppContext.of(ctx)
@@ -689,7 +688,6 @@ def create(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     poll_interval: PollIntervalOpt = 1.0,
     no_wait: NoWaitOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Upload a workbook as folder/service, wait for it to compile, and publish it (exit 7 if it fails).
     With --no-wait: upload, print the compilation job id, and publish later with `services publish`."""
@@ -726,7 +724,6 @@ def compile_(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     poll_interval: PollIntervalOpt = 1.0,
     no_wait: NoWaitOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Upload a workbook and wait for it to compile, without publishing (then: `services publish`).
     With --no-wait it does not wait (the same as `services upload`)."""
@@ -763,7 +760,6 @@ def publish(
     label: Annotated[str | None, typer.Option("--label", help="Version label.")] = None,
     release_notes: Annotated[str | None, typer.Option("--release-notes", help="Release notes.")] = None,
     tags: TagsOpt = None,
-    _output: OutputOpt = None,
 ) -> None:
     """Publish a compiled upload as a new version."""
     cli = AppContext.of(ctx)
@@ -779,9 +775,7 @@ def publish(
 
 
 @app.command("compilation-status")
-def compilation_status(
-    ctx: typer.Context, locator: LocatorArg, job_id: str, _output: OutputOpt = None
-) -> None:
+def compilation_status(ctx: typer.Context, locator: LocatorArg, job_id: str) -> None:
     """Show a compilation job's status and progress."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_compilation_status(check_locator(locator, folder_service=True), job_id)
@@ -807,7 +801,6 @@ def recompile(
     ] = True,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     poll_interval: PollIntervalOpt = 1.0,
-    _output: OutputOpt = None,
 ) -> None:
     """Recompile a version with another compiler, as a new version (exit 7 if the job fails)."""
     cli = AppContext.of(ctx)
@@ -820,7 +813,7 @@ def recompile(
             poll_interval=poll_interval,
         )  # fmt: skip
     body = _body(res.data)
-    if not wait and cli.out.format == "table":
+    if not wait and cli.out.bare:
         cli.out.raw(str(body.get("jobId") or ""))
         return
     cli.out.kv(body, data=res.data)
@@ -842,7 +835,6 @@ def download(
     ] = "original",
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Download a service's workbook (the server's file name in the current folder, unless --out)."""
     cli = AppContext.of(ctx)
@@ -859,7 +851,7 @@ def download(
 
 
 @app.command("delete")
-def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False, _output: OutputOpt = None) -> None:
+def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False) -> None:
     """Delete a service and all its versions."""
     cli = AppContext.of(ctx)
     check_locator(locator, folder_service=True)

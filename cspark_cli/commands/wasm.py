@@ -9,7 +9,7 @@ import typer
 
 from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import LocatorArg, OutputOpt, check_locator
+from ..options import LocatorArg, check_locator
 
 app = typer.Typer(help="Download a service's WASM module.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -30,7 +30,6 @@ def download(
     ] = None,
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    _output: OutputOpt = None,
 ) -> None:
     """Download a service's WASM ZIP (the server's file name in the current folder, unless --out)."""
     cli = AppContext.of(ctx)

@@ -1,8 +1,8 @@
-"""Asynchronous batch pipelines, spark-api.md §8.
+"""Asynchronous batch pipelines.
 
 `batches.create(uri)` opens a pipeline on Spark; `batches.of(id)` returns a `Pipeline` to push chunks of
 records into it, poll its status, pull results and close (`dispose`) or `cancel` it. Records travel in
-chunks (§8.5): a columnar table whose first row names the inputs. `create_chunks()` splits records into
+chunks: a columnar table whose first row names the inputs. `create_chunks()` splits records into
 chunks and `ResultRows` puts pulled results back in input order.
 """
 
@@ -109,7 +109,7 @@ def make_chunk(
     parameters: Mapping[str, Any] | None = None,
     summary: Mapping[str, Any] | None = None,
 ) -> Chunk:
-    """One §8.5 chunk from a columnar table (header row first)."""
+    """One pushed chunk from a columnar table (header row first)."""
     data: dict[str, Any] = {"inputs": table, "parameters": dict(parameters or {})}
     if summary is not None:
         data["summary"] = dict(summary)
@@ -163,7 +163,7 @@ def _chunk(item: Any) -> Chunk:
 
 
 def dedupe(chunks: list[Chunk], seen: set[str], policy: Duplicates) -> list[Chunk]:
-    """Chunk ids must be unique within a pipeline (§8.5: the server's behaviour is unknown). `replace` gives
+    """Chunk ids must be unique within a pipeline (what the server does otherwise is unknown). `replace` gives
     a duplicate a new UUID, `ignore` drops it, `throw` refuses the push."""
     if policy not in ("replace", "ignore", "throw"):
         raise SparkSdkError(
@@ -207,7 +207,7 @@ def _positive(name: str, value: float | None, *, whole: bool = True) -> float | 
 
 
 def error_percentage(accuracy: float) -> int:
-    """§8.2: `ceil((1 - min(accuracy, 1)) * 100)`, rounded first so 0.95 gives 5, not 6."""
+    """`ceil((1 - min(accuracy, 1)) * 100)`, rounded first so 0.95 gives 5, not 6."""
     if isinstance(accuracy, bool) or not isinstance(accuracy, int | float) or accuracy < 0:
         raise SparkSdkError(f"accuracy must be a number between 0 and 1, got {accuracy!r}", cause=accuracy)
     return math.ceil(round((1 - min(accuracy, 1)) * 100, 6))
@@ -244,7 +244,7 @@ def create_request(
         "max_workers": high,
         "chunks_per_request": _positive("chunks_per_vm", chunks_per_vm),
         "runner_thread_count": _positive("runners_per_vm", runners_per_vm),
-        # §17 #2: the official SDKs disagree; the newer Python SDK's `_in_mb` names are believed.
+        # The official SDKs disagree; the newer Python SDK's `_in_mb` names are believed.
         "max_input_size_in_mb": _positive("max_input_size", max_input_size, whole=False),
         "max_output_size_in_mb": _positive("max_output_size", max_output_size, whole=False),
         "acceptable_error_percentage": error_percentage(accuracy),
@@ -291,9 +291,9 @@ def raw_push_request(batch_id: str, raw: str | bytes) -> ApiRequest:
 def pull_request(batch_id: str, max: int) -> ApiRequest:
     if isinstance(max, bool) or not isinstance(max, int) or max < 1:
         raise SparkSdkError(f"max must be a positive integer, got {max!r}", cause=max)
-    # §17 #1: `max` (the newer Python SDK) rather than the TypeScript SDK's `max_chunks`.
-    # Pulled results leave Spark's output buffer (§8.6): a pull is never resent blindly (resend=False); after
-    # a lost reply the bulk runner finds the chunks whose results went missing and pushes them again.
+    # `max` (the newer Python SDK) rather than the TypeScript SDK's `max_chunks`.
+    # Pulled results leave Spark's output buffer: a pull is never resent blindly (resend=False); after a
+    # lost reply the bulk runner finds the chunks whose results went missing and pushes them again.
     return ApiRequest("GET", _batch_path(batch_id, "/chunkresults"), params={"max": max}, resend=False)
 
 
@@ -326,7 +326,7 @@ def _raw_ids(raw: str | bytes | Mapping[str, Any]) -> tuple[str | bytes | None, 
 
 
 def batch_id_of(res: SparkResponse) -> str:
-    """The pipeline id from a create reply (§8.2)."""
+    """The pipeline id from a create reply."""
     data = res.data if isinstance(res.data, Mapping) else {}
     if not data.get("id"):
         raise SparkSdkError("Spark's batch create reply has no id", cause=res.data)
@@ -334,7 +334,7 @@ def batch_id_of(res: SparkResponse) -> str:
 
 
 def _status_of(data: Any) -> Mapping[str, Any]:
-    """The §8.4 status object, whether `data` is that object, or a pull reply carrying it under `status`."""
+    """The pipeline status object: `data` itself, or what a pull reply carries under `status`."""
     if not isinstance(data, Mapping):
         return {}
     inner = data.get("status")
@@ -348,14 +348,14 @@ def records_available(res: SparkResponse) -> int:
 
 def records_progress(res: SparkResponse) -> tuple[int, int]:
     """(records completed, records submitted) from a status, push or pull reply. Spark spells the second
-    `record_submitted` (§8.4); `records_submitted` is accepted too."""
+    `record_submitted`; `records_submitted` is accepted too."""
     status = _status_of(res.data)
     submitted = status.get("record_submitted", status.get("records_submitted"))
     return int(status.get("records_completed") or 0), int(submitted or 0)
 
 
 def chunk_results(res: SparkResponse) -> list[Mapping[str, Any]]:
-    """The chunk results of a pull reply (§8.6); `[]` when nothing was ready."""
+    """The chunk results of a pull reply; `[]` when nothing was ready."""
     data = res.data.get("data") if isinstance(res.data, Mapping) else None
     return [item for item in data if isinstance(item, Mapping)] if isinstance(data, list) else []
 
@@ -416,7 +416,7 @@ def _nth(values: Any, index: int) -> Any:
     return values[index] if isinstance(values, list) and index < len(values) else None
 
 
-# --- client-side pipeline state (§8.8) ----------------------------------------------------------------------
+# --- client-side pipeline state ----------------------------------------------------------------------
 
 _REFUSED: dict[str, tuple[PipelineState, ...]] = {
     "push": ("closed", "cancelled"),
@@ -427,7 +427,7 @@ _REFUSED: dict[str, tuple[PipelineState, ...]] = {
 
 
 def check_action(state: PipelineState, action: str, batch_id: str) -> None:
-    """§8.8: no push once closed or cancelled; nothing but info/status once cancelled."""
+    """No push once closed or cancelled; nothing but info/status once cancelled."""
     if state in _REFUSED.get(action, ()):
         raise SparkSdkError(f"cannot {action}: batch {batch_id} is {state}", cause=batch_id)
 
@@ -554,7 +554,7 @@ def _run_options(
 
 
 class Pipeline(Resource, _PipelineState):
-    """One batch pipeline (§8.3-§8.7). Build it with `client.batches.of(batch_id)`."""
+    """One batch pipeline. Build it with `client.batches.of(batch_id)`."""
 
     def __init__(self, transport: SyncTransport, batch_id: str) -> None:
         super().__init__(transport)
@@ -640,7 +640,7 @@ class AsyncPipeline(AsyncResource, _PipelineState):
 
 class Batches(Resource):
     def describe(self) -> SparkResponse:
-        """Pipelines in progress and those finished within about the last hour (§8.1)."""
+        """Pipelines in progress and those finished within about the last hour."""
         return self._send(DESCRIBE)
 
     def create(

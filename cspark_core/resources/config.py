@@ -1,4 +1,4 @@
-"""Platform configuration, spark-api.md §12 (bearer tokens only, per both SDKs' docs)."""
+"""Platform configuration (bearer tokens only, per both SDKs' docs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Temporary files Spark hands out as absolute URLs (spark-api.md §14): rehydrated workbooks, log archives,
+"""Temporary files Spark hands out as absolute URLs: rehydrated workbooks, log archives,
 export packages. Also home of the request for such a URL, which logs and ImpEx share.
 """
 

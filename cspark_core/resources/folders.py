@@ -1,4 +1,4 @@
-"""Folders ("products" in Spark's v1 API), spark-api.md §5."""
+"""Folders ("products" in Spark's v1 API)."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ def cover_request(folder_id: str, file: FileField) -> ApiRequest:
 
 
 def created_folder(res: SparkResponse) -> tuple[str, str]:
-    """The new folder's id and its `get_product_url` from a create reply (§5.3)."""
+    """The new folder's id and its `get_product_url` from a create reply."""
     data = res.data.get("data") if isinstance(res.data, Mapping) else None
     if not isinstance(data, Mapping) or not data.get("folderId"):
         raise SparkSdkError("Spark's folder create reply has no folderId", cause=res.data)

@@ -1,4 +1,4 @@
-"""Health check, spark-api.md §11: `GET {host}/health`, no tenant, no credentials."""
+"""Health check: `GET {host}/health`, no tenant, no credentials."""
 
 from __future__ import annotations
 

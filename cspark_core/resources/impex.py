@@ -1,4 +1,4 @@
-"""ImpEx, spark-api.md §10: export services as a package (a job: start, poll, fetch the ZIP) and import a
+"""ImpEx: export services as a package (a job: start, poll, fetch the ZIP) and import a
 package into this tenant (a multipart upload, then a job). `impex.exp()` / `impex.imp()` do the whole
 round; `impex.exports` / `impex.imports` expose each step; `impex.migrate()` exports from this client's
 tenant and imports into another client's (or the same one, under other names)."""
@@ -49,7 +49,7 @@ OnPoll = Callable[[SparkResponse], None] | None
 
 SOURCE_SYSTEM = "cspark"
 DONE = ("completed", "closed")
-FAILED = ("failed", "cancelled", "canceled", "error", "aborted")  # §10.2: failure values are unknown
+FAILED = ("failed", "cancelled", "canceled", "error", "aborted")  # failure values are unknown
 UPGRADES = ("major", "minor", "patch")
 EXISTING = ("abort", "replace", "add_version")
 
@@ -64,8 +64,8 @@ def _listed(value: Names) -> list[str | UriParams]:
 
 
 def _export_inputs(folders: Names, services: Names, version_ids: Names) -> dict[str, list[str]]:
-    """§10.1 `inputs`. Service entries are sent raw (`folder/service[version]` or a bare service id); a
-    `service/<id>` locator becomes the bare id and a `version/<id>` one moves to `version_ids`."""
+    """The export request's `inputs`. Services are sent raw (`folder/service[version]` or a bare id);
+    a `service/<id>` locator becomes the bare id and a `version/<id>` one moves to `version_ids`."""
     inputs: dict[str, list[str]] = {"folders": [], "services": [], "version_ids": []}
     for name in _listed(folders):
         inputs["folders"].append(_blank_checked("folders", str(name)))
@@ -141,7 +141,7 @@ IMPORTS_DESCRIBE = ApiRequest("GET", "api/v4/import/status")
 
 
 def services_modify(destination: Destination, upgrade: str = "minor") -> list[dict[str, str]]:
-    """§10.5 `services_modify` from what users write:
+    """The import request's `services_modify` from what users write:
 
     - `"f/s"`: import the service under the same name (destination = source);
     - `{"f/s": "g/t", ...}`: source -> destination;
@@ -239,7 +239,7 @@ def export_files(res: SparkResponse) -> list[str]:
 
 
 def _errors_text(errors: Any) -> str:
-    """Spark's job `errors` in a few words: their messages when it sends objects (shape unknown, §18)."""
+    """Spark's job `errors` in a few words: their messages when it sends objects (their shape is unknown)."""
     items = errors if isinstance(errors, list) else [errors]
     texts = [str(e.get("message") or e) if isinstance(e, Mapping) else str(e) for e in items]
     return "; ".join(texts)[:500]

@@ -1,4 +1,4 @@
-"""API call history, spark-api.md §9: one log by call id, rehydrating the workbook of a call, and downloading
+"""API call history: one log by call id, rehydrating the workbook of a call, and downloading
 logs as a CSV or JSON archive (a job: start, poll, fetch the file)."""
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def get_request(call_id: str, index: int | None = None) -> ApiRequest:
 
 
 def decode_log(data: Any) -> Any:
-    """The log object of a §9.1 reply: `response_data` is a JSON-encoded string (decoded here); an object is
-    taken as is, in case Spark ever sends one; anything that does not decode gives None."""
+    """The log object of a get-log-by-call-id reply: `response_data` is a JSON-encoded string (decoded here);
+    an object is taken as is, in case Spark ever sends one; anything that does not decode gives None."""
     inner = data.get("response_data") if isinstance(data, Mapping) else None
     if isinstance(inner, str | bytes):
         try:
@@ -71,7 +71,7 @@ def decode_log(data: Any) -> Any:
 
 @dataclass(frozen=True, repr=False)
 class LogResponse(SparkResponse):
-    """A §9.1 reply: `.data` exactly as Spark sent it, `.log` the decoded log object (or None)."""
+    """A get-log-by-call-id reply: `.data` as Spark sent it, `.log` the decoded log object (or None)."""
 
     @property
     def log(self) -> Any:
@@ -86,7 +86,7 @@ class LogResponse(SparkResponse):
 
 
 def rehydrate_request(uri: str | UriParams, call_id: str, index: int | None, legacy: bool) -> ApiRequest:
-    """`POST .../download/xml/{call_id}` (legacy format: `.../download/{call_id}`), body `{}` (§17 #20)."""
+    """`POST .../download/xml/{call_id}` (legacy format: `.../download/{call_id}`), body `{}`."""
     kind = "download" if legacy else "download/xml"
     path = f"api/v3/{Uri.of(uri).long_path()}/{kind}/{segment(_call_id(call_id))}"
     return ApiRequest("POST", path, params=_index(index), json={})
@@ -123,7 +123,7 @@ def _when(name: str, value: When) -> str | None:
 def _call_ids(
     call_ids: Sequence[str] | None, correlation_id: str | None, source_system: str | None
 ) -> list[str]:
-    """§9.3: `call_ids` may instead hold one correlation id or one source system (when no call ids)."""
+    """`call_ids` may instead hold one correlation id or one source system (when no call ids)."""
     if isinstance(call_ids, str):
         call_ids = [call_ids]
     ids = [_call_id(c) for c in call_ids or []]
@@ -174,7 +174,7 @@ def _progress(res: SparkResponse) -> tuple[float, bool]:
 
 
 def log_download_job(job_id: str) -> Job:
-    """Done at progress 100 with a `download_url`; 100 without one is a failure (§16.1)."""
+    """Done at progress 100 with a `download_url`; 100 without one is a failure."""
 
     def failure(res: SparkResponse) -> str | None:
         progress, has_url = _progress(res)

@@ -1,10 +1,10 @@
-"""Services ("engines" in Spark's v1 API), spark-api.md §6: create (upload → compile → publish), execute
+"""Services ("engines" in Spark's v1 API): create (upload → compile → publish), execute
 (v3 for one record, v4 for many), transforms, versions, Swagger, schema, metadata, search, download,
 recompile, validate and delete.
 
 Every request is built by a pure function below; the two classes only send it (and, for compilations,
 wait with `polling.wait_for`, never with the HTTP retry budget). Callers pass plain names; the builders
-encode path segments with `segment()` and put names raw into JSON bodies (§1.6).
+encode path segments with `segment()` and put names raw into JSON bodies.
 """
 
 from __future__ import annotations
@@ -56,12 +56,12 @@ COMPILER_TYPES = {name.lower(): name for name in ("Neuron", "Type3", "Type2", "T
 VALIDATION_TYPES = {
     "static": "default_values",
     "dynamic": "dynamic",
-}  # §6.14: static is sent as default_values
-DOWNLOAD_TYPES = {"original": "", "configured": "withmetadata"}  # §6.12
+}  # static is sent as default_values
+DOWNLOAD_TYPES = {"original": "", "configured": "withmetadata"}  # the workbook download's `type`
 
 
 class ExecuteOptions(TypedDict, total=False):
-    """Request options of execute (§6.3 v3 / §6.4 v4), validate and transform. v3-only options
+    """Request options of execute (v3 for one record, v4 for many), validate and transform. v3-only options
     (`tables_as_array`, `outputs_filter`, `echo_inputs`, `debug_solve`, `downloadable`, `compiler_type`)
     are not sent to v4, as in both official SDKs."""
 
@@ -212,7 +212,7 @@ def _exec_target(uri: Locator, options: ExecuteOptions) -> UriParams:
 
 
 def v3_meta(target: UriParams, options: ExecuteOptions) -> dict[str, Any]:
-    """`request_meta` of a v3 execute (§6.3): null values dropped, `extras` merged last."""
+    """`request_meta` of a v3 execute: null values dropped, `extras` merged last."""
     meta = {
         "service_id": target.service_id,
         "version_id": target.version_id,
@@ -234,7 +234,7 @@ def v3_meta(target: UriParams, options: ExecuteOptions) -> dict[str, Any]:
 
 
 def v4_fields(target: UriParams, options: ExecuteOptions) -> dict[str, Any]:
-    """Every v4 body field but `inputs` (§6.4): the locator goes in the body, never in the path."""
+    """Every v4 body field but `inputs`: the locator goes in the body, never in the path."""
     service = target.service_uri()
     if service is None and not target.version_id:
         raise SparkSdkError(
@@ -256,7 +256,7 @@ def v4_fields(target: UriParams, options: ExecuteOptions) -> dict[str, Any]:
 
 def _operation_loc(target: UriParams, operation: str) -> str:
     """`{loc}` for an operation with a suffix (`/validation`, `/metadata`, `/downloadswagger/...`). A proxy
-    endpoint never takes an operation suffix (§1.4): it can only be executed, so it is refused here."""
+    endpoint never takes an operation suffix: it can only be executed, so it is refused here."""
     loc = target.loc()
     if loc.startswith("proxy/"):
         raise SparkSdkError(
@@ -272,7 +272,7 @@ def _v3_path(target: UriParams, suffix: str) -> str:
 
 
 def execute_request(uri: Locator, inputs: Inputs, options: ExecuteOptions) -> ApiRequest:
-    """v3 for one record (a dict), v4 for a list of records (§6.3, §6.4)."""
+    """v3 for one record (a dict), v4 for a list of records."""
     target = _exec_target(uri, options)
     records = execute_inputs(inputs)
     if isinstance(records, list):
@@ -285,7 +285,7 @@ def execute_request(uri: Locator, inputs: Inputs, options: ExecuteOptions) -> Ap
 
 
 def alike(data: Any) -> Any:
-    """A v3 body reshaped like a v4 one (§6.6: one-element arrays plus the meta ids). v4 bodies, and
+    """A v3 body reshaped like a v4 one (one-element arrays plus the meta ids). v4 bodies, and
     anything that is not a v3 envelope, are returned unchanged."""
     if not isinstance(data, Mapping) or not isinstance(data.get("response_data"), Mapping):
         return data
@@ -311,7 +311,7 @@ def _check_format(response_format: str) -> None:
 
 
 def _transform_path(target: UriParams, using: Using) -> str:
-    """§6.17: `using` a name → the legacy `apps/transforms` form; `{"folder", "name"}` or "folder/name" →
+    """`using` a name → the legacy `apps/transforms` form; `{"folder", "name"}` or "folder/name" →
     the folder form; omitted → the folder form with the service's own folder and name (as PY does)."""
     long_path = target.long_path()
     if isinstance(using, str) and "/" not in using.strip("/"):
@@ -347,7 +347,7 @@ def transform_request(
 def validate_request(
     uri: Locator, inputs: Inputs, validation_type: str, options: ExecuteOptions
 ) -> ApiRequest:
-    """The v3 execute body plus `request_meta.validation_type` (§6.14)."""
+    """The v3 execute body plus `request_meta.validation_type`."""
     if validation_type not in VALIDATION_TYPES:
         raise SparkSdkError(
             f"validation_type must be 'static' or 'dynamic', got {validation_type!r}", cause=validation_type
@@ -385,7 +385,7 @@ def exists_request(uri: Locator) -> ApiRequest:
 
 
 def service_exists(res: SparkResponse) -> bool:
-    """True iff HTTP 200 and `response_data.is_exists` is true (§6.1)."""
+    """True iff HTTP 200 and `response_data.is_exists` is true."""
     body = res.data.get("response_data") if isinstance(res.data, Mapping) else None
     return res.status == 200 and isinstance(body, Mapping) and body.get("is_exists") is True
 
@@ -395,7 +395,7 @@ def versions_request(uri: Locator) -> ApiRequest:
 
 
 def swagger_request(uri: Locator, category: str, downloadable: bool, version_id: str | None) -> ApiRequest:
-    """§6.8; an empty version id leaves the trailing slash. `true`/`false` as TS sends them."""
+    """Swagger download; an empty version id leaves the trailing slash. `true`/`false` as TS sends them."""
     target = Uri.of(uri)
     chosen = version_id or target.version_id
     version = segment(chosen) if chosen else ""
@@ -405,7 +405,7 @@ def swagger_request(uri: Locator, category: str, downloadable: bool, version_id:
 
 
 def schema_request(uri: Locator, version_id: str | None) -> ApiRequest:
-    """§6.9: by folder/service (`engines/get/{s}[/{version_id}]`), else by version id."""
+    """Schema: by folder/service (`engines/get/{s}[/{version_id}]`), else by version id."""
     target = Uri.of(uri)
     version = version_id or target.version_id
     if target.has_folder_service:
@@ -421,8 +421,8 @@ def schema_request(uri: Locator, version_id: str | None) -> ApiRequest:
 def search_request(
     name: str | None, folder: str | None, page: int, size: int, sort: str, fields: Sequence[str] | None
 ) -> ApiRequest:
-    """§6.11. The schema of `search` items is unknown: we send `{"field", "value"}` pairs (as in §5.2),
-    with `foldername` / `filename`, the names the default `fields` list uses. `size` -1 means everything."""
+    """Service search. The schema of `search` items is unknown: we send `{"field", "value"}` pairs (as folders
+    find does), with `foldername` / `filename`, the names the default `fields` list uses. `size` -1: all."""
     if page < 1 or (size < 1 and size != -1):
         raise SparkSdkError(
             "page must be positive, and size positive or -1", cause={"page": page, "size": size}
@@ -450,7 +450,7 @@ def next_page(res: SparkResponse) -> int | None:
 
 
 def download_request(uri: Locator, version_id: str | None, file_name: str | None, kind: str) -> ApiRequest:
-    """§6.12; `filename` and `type` are always sent, empty when not wanted."""
+    """Workbook download; `filename` and `type` are always sent, empty when not wanted."""
     if kind not in DOWNLOAD_TYPES:
         raise SparkSdkError(f"type must be 'original' or 'configured', got {kind!r}", cause=kind)
     target = Uri.of(uri)
@@ -499,7 +499,7 @@ def workbook_part(file: WorkbookFile, file_name: str | None, target: UriParams) 
 def upload_request(
     target: UriParams, part: FileField, versioning: str, start_date: DateLike, end_date: DateLike
 ) -> ApiRequest:
-    """§6.2.1: multipart with a JSON text field `engineUploadRequestEntity` and the file `serviceFile`."""
+    """Upload: multipart with a JSON text field `engineUploadRequestEntity` and the file `serviceFile`."""
     start, end = effective_dates(start_date, end_date)
     data = {"effective_start_date": start, "effective_end_date": end}
     entity = {"request_data": {**data, "version_difference": _versioning(versioning)}}
@@ -522,7 +522,7 @@ def upload_ids(upload: SparkResponse | Any) -> tuple[str, str, str]:
 
 
 def compilation_status_request(uri: Locator, job_id: str) -> ApiRequest:
-    """§6.2.2 (the platform's spelling: "getcompilationprogess")."""
+    """Compilation progress (the platform's spelling: "getcompilationprogess")."""
     if not job_id:
         raise SparkSdkError("job_id is required", cause=job_id)
     target = Uri.of(uri)
@@ -540,7 +540,7 @@ def _progress(res: Any) -> tuple[str, int, str | None]:
 
 
 def _compile_failure(res: Any) -> str | None:
-    # In-progress and failure status values are unknown (§6.2.2): a failure is a failure-like status, or
+    # In-progress and failure status values are unknown: a failure is a failure-like status, or
     # progress 100 without "Success".
     status, progress, reason = _progress(res)
     failed = status.lower() in ("fail", "failed", "failure", "error") or (
@@ -550,7 +550,7 @@ def _compile_failure(res: Any) -> str | None:
 
 
 def compilation_job(job_id: str) -> Job:
-    """How to read compilation status replies: done at progress 100 with status Success (§16.1)."""
+    """How to read compilation status replies: done at progress 100 with status Success."""
     return Job(
         name=f"compilation {job_id}",
         is_done=lambda res: _progress(res)[1] >= 100 and _progress(res)[0].lower() == "success",
@@ -564,7 +564,7 @@ def publish_request(
     dates: tuple[str, str], track_user: bool, version_label: str | None = None,
     release_notes: str | None = None, tags: str | Sequence[str] | None = None,
 ) -> ApiRequest:  # fmt: skip
-    """§6.2.3 with the docs' field names: `should_trck_user_action` as a "true"/"false" string and
+    """Publish, with the docs' field names: `should_trck_user_action` as a "true"/"false" string and
     `releasenote` (the official Python SDK's `release_note` is not the documented name)."""
     if not file_id or not engine_id:
         raise SparkSdkError("file_id and engine_id (from the upload) are required", cause=None)
@@ -596,7 +596,7 @@ def recompile_request(
     uri: Locator, version_id: str | None, upgrade: str, compiler: str | None, release_notes: str | None,
     label: str | None, dates: tuple[str, str], tags: str | Sequence[str] | None,
 ) -> ApiRequest:  # fmt: skip
-    """§6.13. The label key is unknown (PY `label`, TS `versionLabel`): both are sent. `versionId` null
+    """Recompile. The label key is unknown (PY `label`, TS `versionLabel`): both are sent. `versionId` null
     means the latest version."""
     target = Uri.of(uri)
     data = _compact(
@@ -647,7 +647,7 @@ class Services(Resource):
         file_name: str | None = None, versioning: Versioning = "minor", start_date: DateLike = None,
         end_date: DateLike = None,
     ) -> SparkResponse:  # fmt: skip
-        """Upload a workbook and start its compilation, without waiting (§6.2.1): the reply holds the
+        """Upload a workbook and start its compilation, without waiting: the reply holds the
         compilation job id and the two document ids that `publish` needs."""
         target = _service_target(name, folder)
         req = upload_request(target, workbook_part(file, file_name, target), versioning, start_date, end_date)
@@ -724,7 +724,7 @@ class Services(Resource):
         self, uri: Locator, inputs: Any = None, *, using: Using = None, api_version: str = "v3",
         **options: Unpack[ExecuteOptions],
     ) -> SparkResponse:  # fmt: skip
-        """Execute through a transform document (§6.17): `inputs` is any JSON, `.data` whatever it maps to."""
+        """Execute through a transform document: `inputs` is any JSON, `.data` whatever it maps to."""
         return self._send(transform_request(uri, inputs, using, api_version, options))
 
     def validate(
@@ -752,7 +752,7 @@ class Services(Resource):
         self, name: str | None = None, *, folder: str | None = None, page: int = 1, size: int = -1,
         sort: str = "name1_co", fields: Sequence[str] | None = None,
     ) -> SparkResponse:  # fmt: skip
-        """One page of services; by default (`size=-1`, §6.11) every service. `next_page(res)` tells the page
+        """One page of services; by default (`size=-1`) every service. `next_page(res)` tells the page
         after it."""
         return self._send(search_request(name, folder, page, size, sort, fields))
 
@@ -804,7 +804,7 @@ class AsyncServices(AsyncResource):
         file_name: str | None = None, versioning: Versioning = "minor", start_date: DateLike = None,
         end_date: DateLike = None,
     ) -> SparkResponse:  # fmt: skip
-        """Upload a workbook and start its compilation, without waiting (§6.2.1): the reply holds the
+        """Upload a workbook and start its compilation, without waiting: the reply holds the
         compilation job id and the two document ids that `publish` needs."""
         target = _service_target(name, folder)
         req = upload_request(target, workbook_part(file, file_name, target), versioning, start_date, end_date)
@@ -878,7 +878,7 @@ class AsyncServices(AsyncResource):
         self, uri: Locator, inputs: Any = None, *, using: Using = None, api_version: str = "v3",
         **options: Unpack[ExecuteOptions],
     ) -> SparkResponse:  # fmt: skip
-        """Execute through a transform document (§6.17): `inputs` is any JSON, `.data` whatever it maps to."""
+        """Execute through a transform document: `inputs` is any JSON, `.data` whatever it maps to."""
         return await self._send(transform_request(uri, inputs, using, api_version, options))
 
     async def validate(
@@ -906,7 +906,7 @@ class AsyncServices(AsyncResource):
         self, name: str | None = None, *, folder: str | None = None, page: int = 1, size: int = -1,
         sort: str = "name1_co", fields: Sequence[str] | None = None,
     ) -> SparkResponse:  # fmt: skip
-        """One page of services; by default (`size=-1`, §6.11) every service. `next_page(res)` tells the page
+        """One page of services; by default (`size=-1`) every service. `next_page(res)` tells the page
         after it."""
         return await self._send(search_request(name, folder, page, size, sort, fields))
 

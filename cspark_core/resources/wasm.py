@@ -1,4 +1,4 @@
-"""WASM module download, spark-api.md §13: the ZIP a Hybrid Runner executes."""
+"""WASM module download: the ZIP a Hybrid Runner executes."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ __all__ = ["AsyncWasm", "Wasm", "download_request"]
 def download_request(uri: str | UriParams) -> ApiRequest:
     """`api/v3/nodegen[/public]/getnodegenzipbyId/{long-loc}`: `version/{id}` first, then `service/{id}`, then
     `folders/{f}/services/{s}`. Unlike the official SDK no `[version]` is appended to the long form: the
-    server would not understand it (§13, unknown behaviour); pass a version id to pin a version."""
+    server would not understand it (unknown behaviour); pass a version id to pin a version."""
     params = Uri.of(uri)
     if not (params.version_id or params.service_id or params.has_folder_service):
         raise SparkSdkError(

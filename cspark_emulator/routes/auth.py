@@ -1,4 +1,4 @@
-"""The OAuth2 client-credentials token endpoint (spark-api.md §4)."""
+"""The OAuth2 client-credentials token endpoint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Batch pipelines (spark-api.md §8); the pipeline rules live in ``cspark_emulator/batches.py``."""
+"""Batch pipelines; the pipeline rules live in ``cspark_emulator/batches.py``."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ async def patch(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     batch = ctx.rt.batches.set_status(ctx.params["batch_id"], str(body.get("batch_status", "")))
     detail = detail_body(batch, ctx.state.user)
-    # The reply key is unknown (data in PY docs, meta in TS typing, §8.7): send both.
+    # The reply key is unknown (data in PY docs, meta in TS typing): send both.
     return json_reply({"object": "batch", "id": batch.id, "data": detail, "meta": detail})
 
 

@@ -42,7 +42,7 @@ def target_from_path(rest: str, **extra: Any) -> Target:
 
 
 def parse_locator(text: Any, what: str = "service") -> Target:
-    """The string grammar of §1.4: ``folder/service[version]``, long form, a service id, ``version/<id>``."""
+    """A service locator: ``folder/service[version]``, the long form, a service id, ``version/<id>``."""
     if not isinstance(text, str) or not text.strip():
         raise bad_request(f"{what} must be a non-empty string")
     cleaned = re.sub("/+", "/", text.strip()).strip("/")
@@ -91,7 +91,7 @@ def int_field(value: Any, default: int, what: str) -> int:
 
 
 def search_items(value: Any, what: str = "search") -> list[dict[str, Any]]:
-    """A ``search`` filter list (§5.2, §6.11, §9.4): ``null`` or an array of ``{field, value}`` objects."""
+    """A ``search`` filter list: ``null`` or an array of ``{field, value}`` objects."""
     if value in (None, ""):
         return []
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
@@ -158,7 +158,7 @@ def version_meta(service: Service, version: Version) -> dict[str, Any]:
 
 
 def service_summary(service: Service) -> dict[str, Any]:
-    """A service as the v1 API lists it (``calculationEngines.data`` items, §5.3 / §6.16)."""
+    """A service as the v1 API lists it (``calculationEngines.data`` items)."""
     latest = service.latest
     return {
         "id": service.id,

@@ -1,4 +1,4 @@
-"""Execute v3 (single record, every locator form) and v4 (many records), spark-api.md §6.3-§6.4."""
+"""Execute v3 (single record, every locator form) and v4 (many records)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ async def execute_v3(ctx: Ctx) -> Response:
 
 
 def v3_body(run: Execution, options: ExecOptions) -> dict[str, Any]:
-    """The §6.3 envelope for a one-record run (execute v3, and v3 transforms)."""
+    """The v3 execute envelope for a one-record run (execute v3, and v3 transforms)."""
     response_data: dict[str, Any] = {
         "outputs": run.outputs[0],
         "warnings": run.warnings[0],
@@ -44,7 +44,7 @@ def v3_body(run: Execution, options: ExecOptions) -> dict[str, Any]:
         "service_chain": None,
     }
     if options.echo_inputs:
-        # Placement is unknown (§18); the lenient guess is response_data.inputs.
+        # Placement is unknown; the lenient guess is response_data.inputs.
         response_data["inputs"] = run.inputs[0]
     response_meta = {
         **meta_of(run.service, run.version),

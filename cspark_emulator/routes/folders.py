@@ -1,4 +1,4 @@
-"""Folders ("products") and categories: host-scoped v1 routes, spark-api.md §5."""
+"""Folders ("products") and categories: host-scoped v1 routes."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ async def create(ctx: Ctx) -> Response:
     except ApiError as exc:
         if exc.code != "PRODUCT_ALREADY_EXISTS":
             raise
-        # Spark reports a duplicate inside a successful HTTP reply (§5.3).
+        # Spark reports a duplicate inside a successful HTTP reply.
         return json_reply({"status": "Error", "message": exc.message, "errorCode": exc.code, "data": None})
     cover = form.get("CoverImage") or form.get("coverImage")
     if isinstance(cover, UploadFile):

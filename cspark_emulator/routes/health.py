@@ -1,4 +1,4 @@
-"""Health (§11), platform configuration (§12) and temporary file URLs (§14)."""
+"""Health, platform configuration and temporary file URLs."""
 
 from __future__ import annotations
 

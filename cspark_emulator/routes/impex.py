@@ -1,4 +1,4 @@
-"""ImpEx export/import jobs (spark-api.md §10), with packages in the emulator's format (see impex.py)."""
+"""ImpEx export/import jobs, with packages in the emulator's format (see impex.py)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def _job_status(job: Job, progress: int) -> str:
 
 
 def _listed_status(job: Job) -> str:
-    """The `{kind}_status` of a describe entry: `closed` for a finished job (§10.4), else as above."""
+    """The `{kind}_status` of a describe entry: `closed` for a finished job, else as above."""
     return "closed" if job.done and not job.error and not job.cancelled else _job_status(job, 0)
 
 

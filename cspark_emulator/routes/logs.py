@@ -1,4 +1,4 @@
-"""API call history (spark-api.md §9): get one call, rehydrate a workbook, download logs as a ZIP job."""
+"""API call history: get one call, rehydrate a workbook, download logs as a ZIP job."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _pick(values: list[Any], index: int | None, v4: bool) -> Any:
 
 
 def log_object(log: CallLog, tenant: str, index: int | None = None) -> dict[str, Any]:
-    """The decoded §9.1 log; a v4 call shows every record unless ``index`` picks one."""
+    """The decoded log of one call; a v4 call shows every record unless ``index`` picks one."""
     v4 = log.api_version == "V4"
     if index is not None and not 0 <= index < len(log.inputs):
         raise bad_request(f"index {index} is out of range: the call has {len(log.inputs)} record(s)")
@@ -115,7 +115,7 @@ async def rehydrate(ctx: Ctx) -> Response:
         "call_id": log.call_id,
         "correlation_id": log.correlation_id,
     }
-    # The platform answers status null here (§9.2); the SDKs overwrite it.
+    # The platform answers status null here; the SDKs overwrite it.
     return v3_reply({"download_url": url}, meta, status=None)
 
 
@@ -203,7 +203,7 @@ def _cell(value: Any) -> str:
 
 
 async def search_logs(ctx: Ctx) -> Response:
-    """§9.4 (TS-only): filters ``search`` (call id / source system / correlation id), dates, version."""
+    """Log search (TS SDK): filters ``search`` (call id / source system / correlation id), dates, version."""
     body = await ctx.json_object()
     request: dict[str, Any] = {}
     version_id = None

@@ -1,5 +1,5 @@
 """Services: exists, upload -> compile -> publish, versions, schema, swagger, metadata, search, download,
-recompile, validation, delete (spark-api.md §6)."""
+recompile, validation, delete."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ async def upload(ctx: Ctx) -> Response:
 
 
 def _upload_meta(ctx: Ctx, folder: str, name: str, request_data: dict[str, Any]) -> dict[str, Any]:
-    """The sample's keys (§6.2.1): the service (if it exists) and the version a publish would create."""
+    """The sample's keys: the service (if it exists) and the version a publish would create."""
     service = ctx.state.find_service(folder, name)
     current = service.latest.version if service and service.versions else None
     try:
@@ -127,7 +127,7 @@ async def publish(ctx: Ctx) -> Response:
 
 async def versions(ctx: Ctx) -> Response:
     service = ctx.state.service(ctx.params["folder"], ctx.params["service"])
-    # Newest first (§6.7): by version number, the order `latest` (execute, isActive) uses; created_at ties
+    # Newest first: by version number, the order `latest` (execute, isActive) uses; created_at ties
     # within a millisecond (an import adds several versions at once), so it only breaks ties.
     ordered = sorted(service.versions, key=lambda v: (semver_key(v.version), v.created_at), reverse=True)
     return v1_reply([_version_body(service, v) for v in ordered])

@@ -1,4 +1,4 @@
-"""Transform documents (§7) and execute-with-transform (§6.17).
+"""Transform documents and execute-with-transform.
 
 The emulator does not evaluate JSONata or Node code. A stored document's ``transform_content`` is a JSON
 string with ``transform_type`` and ``target_api_version`` (``v3``/``v4``), and optionally:
@@ -53,7 +53,7 @@ async def save(ctx: Ctx) -> Response:
 
 
 async def upload(ctx: Ctx) -> Response:
-    """The docs-only file form (§7): multipart ``file`` whose name ends with ``_transform.json``."""
+    """The docs-only file form: multipart ``file`` whose name ends with ``_transform.json``."""
     form = await ctx.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not (upload.filename or "").endswith(UPLOAD_SUFFIX):
@@ -181,7 +181,7 @@ async def execute(ctx: Ctx) -> Response:
     records = inputs if isinstance(inputs, list) else [inputs or {}]
     if not records or (not v4 and len(records) != 1):
         raise bad_request("the transformed request must hold one input record (v3) or at least one (v4)")
-    # The header carries the execute meta of §6.3 (v3) / §6.4 (v4): version, version_id, dates.
+    # The header carries the execute meta of v3 / v4: version, version_id, dates.
     located = Target(folder=p["folder"], service=p["service"])
     if v4 and isinstance(meta.get("service"), str) and "[" in meta["service"]:
         located = Target(
@@ -217,7 +217,7 @@ async def run_unbound(ctx: Ctx) -> Response:
 
 
 def _v4(method: str, path: str, handler) -> list[Route]:  # type: ignore[no-untyped-def]
-    # The docs and TS use transforms/; PY's document operations use transform/ (§7): serve both.
+    # The docs and TS use transforms/; PY's document operations use transform/: serve both.
     return [
         Route(method, f"/{{tenant}}/api/v4/{TRANSFORMS}/{path}", handler, "tenant", "v4"),
         Route(method, f"/{{tenant}}/api/v4/transform/{path}", handler, "tenant", "v4"),

@@ -1,4 +1,4 @@
-"""WASM download (spark-api.md §13): an honest stand-in, since the emulator compiles nothing to WASM.
+"""WASM download: an honest stand-in, since the emulator compiles nothing to WASM.
 
 The ZIP holds the workbook, its schema and ``manifest.json`` saying plainly that it is not a WASM module.
 """
@@ -38,7 +38,7 @@ async def download(ctx: Ctx) -> Response:
     return file_reply(buffer.getvalue(), f"{service.name}.zip", ZIP)
 
 
-# The public form of §13 puts /public after nodegen, not after the API version.
+# The public form of the WASM download puts /public after nodegen, not after the API version.
 ROUTES: list[Route] = [
     Route("GET", "/{tenant}/api/v3/nodegen/public/getnodegenzipbyId/{rest:path}", download, "public"),
     Route("GET", "/{tenant}/api/v3/nodegen/getnodegenzipbyId/{rest:path}", download, "tenant"),

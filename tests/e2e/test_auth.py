@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +151,23 @@ def test_installed_executable_login_and_status(emulator: Any) -> None:
     assert emulator.api_key not in login.stdout + login.stderr
     status = subprocess.run([exe, "-o", "json", "auth", "status"], capture_output=True, text=True, timeout=60)
     assert status.returncode == 0 and json.loads(status.stdout)["authenticated"] is True
+
+
+def test_seed_authorization_takes_oauth_as_a_dict_or_a_path(emulator: Any, tmp_path: Path) -> None:
+    """`Spark.Authorization(oauth={...})` builds the OAuth object, as the seed SDK's scripts expect."""
+    import asyncio
+
+    import cspark.sdk as Spark
+
+    creds = {"client_id": emulator.client_id, "client_secret": emulator.client_secret}
+    path = tmp_path / "oauth.json"
+    path.write_text(json.dumps(creds))
+    config = Spark.Config.build(emulator.url, oauth=creds, environ={}, logger=False)
+    from_dict = Spark.Authorization(oauth=creds).oauth
+    assert isinstance(from_dict, Spark.OAuth)
+    assert from_dict.retrieve_token(config).access_token
+    from_path = Spark.Authorization(oauth=str(path)).oauth
+    assert from_path is not None and from_path.client_id == emulator.client_id
+    assert asyncio.run(from_path.retrieve_token_async(config)).access_token
+    with pytest.raises(Spark.SettingsError, match="client_secret is missing"):
+        Spark.Authorization(oauth={"client_id": "x"})

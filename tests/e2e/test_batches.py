@@ -1,4 +1,4 @@
-"""Batch pipelines against the emulator (spark-api.md §8), for `Client` and `AsyncClient` alike."""
+"""Batch pipelines against the emulator, for `Client` and `AsyncClient` alike."""
 
 from __future__ import annotations
 

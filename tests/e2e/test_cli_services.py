@@ -57,7 +57,32 @@ def test_execute_prints_the_outputs(run: Run) -> None:
         "squared": "1764",
         "label": "Value is 42",
     }
-    assert result.stderr == ""
+    (said,) = result.stderr.splitlines()  # the call id, for `logs get`, on stderr: stdout stays data
+    call_id = said.split()[2]
+    assert said == f"call id: {call_id} (`cspark logs get {call_id}`)"
+    assert ok(run("logs", "get", call_id, "-o", "json")).exit_code == 0
+    quiet = ok(run("services", "execute", SERVICE, "--inputs", "value=42", "-q"))
+    assert quiet.stderr == ""
+
+
+def test_execute_json_carries_the_call_id_as_spark_sent_it(run: Run) -> None:
+    result = ok(run("services", "execute", SERVICE, "value=42", "-o", "json"))
+    assert json.loads(result.stdout)["response_meta"]["call_id"] and result.stderr == ""
+
+
+def test_a_refused_loopback_address_hints_at_the_emulator(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("CSPARK_BASE_URL", f"http://127.0.0.1:{port}/local")
+    monkeypatch.setenv("CSPARK_MAX_RETRIES", "0")
+    result = run("services", "execute", SERVICE, "value=1")
+    assert result.exit_code == 6
+    assert result.stderr.splitlines()[-1] == (
+        f"hint: nothing listens at http://127.0.0.1:{port}: start the emulator with `cspark emulator start`"
+    )
 
 
 def test_execute_json_is_the_sdk_data(run: Run, sdk: Any) -> None:
@@ -357,7 +382,7 @@ def test_delete_asks_on_a_terminal(run: Run) -> None:
         return AppContext(prompter=Prompter(interactive=True))
 
     declined = run("services", "delete", SERVICE, input="n\n", obj=terminal())
-    assert declined.exit_code == 130 and ok(run("services", "exists", SERVICE)).stdout.strip() == "true"
-    assert declined.stderr.endswith("error: cancelled: nothing was changed\n")
+    assert declined.exit_code == 9 and ok(run("services", "exists", SERVICE)).stdout.strip() == "true"
+    assert declined.stderr.endswith("error: declined: nothing was changed\n")
     ok(run("services", "delete", SERVICE, input="y\n", obj=terminal()))
     assert ok(run("services", "exists", SERVICE)).stdout.strip() == "false"

@@ -1,4 +1,4 @@
-"""WASM and temporary-file downloads against the emulator (spark-api.md §13, §14): to memory, to a path,
+"""WASM and temporary-file downloads against the emulator: to memory, to a path,
 and no partial file when the download fails."""
 
 from __future__ import annotations

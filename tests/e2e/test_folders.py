@@ -1,4 +1,4 @@
-"""Every folders method against the real emulator over HTTP (spark-api.md §5), for `Client` and
+"""Every folders method against the real emulator over HTTP, for `Client` and
 `AsyncClient` alike."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_create_get_update_delete(spark: Any, tmp_path: Path) -> None:
 
 
 def test_a_duplicate_name_is_a_conflict(spark: Any) -> None:
-    with pytest.raises(ConflictError):  # reported inside an HTTP 200 reply (§5.3)
+    with pytest.raises(ConflictError):  # reported inside an HTTP 200 reply
         spark.folders.create("my-folder")
 
 

@@ -1,4 +1,4 @@
-"""ImpEx against the emulator (spark-api.md §10): export, then import the package back, step by step too."""
+"""ImpEx against the emulator: export, then import the package back, step by step too."""
 
 from __future__ import annotations
 

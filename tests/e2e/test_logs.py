@@ -1,4 +1,4 @@
-"""Call history against the emulator (spark-api.md §9): get, rehydrate, and CSV/JSON log downloads."""
+"""Call history against the emulator: get, rehydrate, and CSV/JSON log downloads."""
 
 from __future__ import annotations
 

@@ -343,7 +343,7 @@ def test_search_pages(spark: Any) -> None:
 
 
 def test_search_by_default_asks_for_every_service(spark: Any) -> None:
-    res = spark.services.search()  # §6.11: page_size -1 (everything) is the default
+    res = spark.services.search()  # page_size -1 (everything) is the default
     assert res.data["response_meta"]["page_size"] == -1 and next_page(res) is None
     assert len(res.data["response_data"]) == len(spark.services.search(size=-1).data["response_data"])
 

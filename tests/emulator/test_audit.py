@@ -1,4 +1,4 @@
-"""Fidelity audit against spark-api.md: each test pins a discrepancy that was found and fixed."""
+"""Fidelity audit against Spark's documented behaviour: each test pins a discrepancy found and fixed."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _chunk(chunk_id: str, *values: int, summary: object = None) -> dict[str, obj
 
 
 def test_a_malformed_batch_summary_is_400_and_the_worker_survives(api: httpx.Client) -> None:
-    """§8.5: a bad ``summary`` used to kill the background worker, so no batch ever finished again."""
+    """A bad ``summary`` used to kill the background worker, so no batch ever finished again."""
     first = _batch(api)
     for summary in ({"aggregation": [5]}, {"aggregation": "premium"}, {"aggregation": [{"operator": "SUM"}]}):
         reply = api.post(f"{BATCH}/{first}/chunks", json={"chunks": [_chunk("bad", 1, summary=summary)]})
@@ -33,7 +33,7 @@ def test_a_malformed_batch_summary_is_400_and_the_worker_survives(api: httpx.Cli
 
 
 def test_malformed_bodies_are_400_not_500(api: httpx.Client, v1: httpx.Client) -> None:
-    """§3.1/§16: a bad request body is the caller's error (400), never an internal error."""
+    """A bad request body is the caller's error (400), never an internal error."""
     document = '{"transform_type": "JSONtransforms_v1.0.1"}'
     assert api.post("api/v4/transforms/tf/t", json={"transform_content": document}).status_code == 200
     cases = [
@@ -60,7 +60,7 @@ def test_malformed_bodies_are_400_not_500(api: httpx.Client, v1: httpx.Client) -
 
 
 def test_nan_and_infinity_literals_are_not_json(api: httpx.Client) -> None:
-    """§3.1: ``NaN``/``Infinity`` are not JSON; they used to pass, then vanish or crash the reply."""
+    """``NaN``/``Infinity`` are not JSON; they used to pass, then vanish or crash the reply."""
     svc = "api/v3/folders/my-folder/services/my-service/execute"
     for literal in (b"NaN", b"Infinity", b"-Infinity"):
         body = (
@@ -82,7 +82,7 @@ def _exported_versions(api: httpx.Client, service: str) -> list[str]:
 
 
 def test_export_version_prefix_matches_whole_components(api: httpx.Client) -> None:
-    """§10.1/§16.3: ``[1.4]`` means the newest 1.4.x, so ``[0.1.1]`` must not pick 0.1.10."""
+    """``[1.4]`` means the newest 1.4.x, so ``[0.1.1]`` must not pick 0.1.10."""
     svc = "api/v3/folders/my-folder/services/my-service"
     for _ in range(10):  # 0.1.0 -> 0.1.1 ... 0.1.10
         reply = api.post(f"{svc}/recompileNodgen", json={"request_data": {"upgradeType": "patch"}})
@@ -97,7 +97,7 @@ def test_export_version_prefix_matches_whole_components(api: httpx.Client) -> No
 
 
 def test_transform_execution_honours_the_version_in_its_meta_header(api: httpx.Client) -> None:
-    """§6.17: x-request-meta (v3) / x-meta (v4) carry the execute meta of §6.3/§6.4, version included;
+    """x-request-meta (v3) / x-meta (v4) carry the execute meta of v3/v4, version included;
     a v3 pass-through transform answers the v3 execute envelope (README)."""
     svc = "api/v3/folders/my-folder/services/my-service"
     newer = api.post(f"{svc}/recompileNodgen", json={"request_data": {"upgradeType": "patch"}}).json()
@@ -126,7 +126,7 @@ def test_transform_execution_honours_the_version_in_its_meta_header(api: httpx.C
 
 
 def test_transform_document_upload_as_a_file(api: httpx.Client) -> None:
-    """§7: ``POST transforms/{folder}`` with a multipart ``file`` named ``<name>_transform.json``."""
+    """``POST transforms/{folder}`` with a multipart ``file`` named ``<name>_transform.json``."""
     document = b'{"transform_type": "JSONtransforms_v1.0.1", "target_api_version": "v3"}'
     files = {"file": ("double_transform.json", document, "application/json")}
     reply = api.post("api/v4/transforms/uploads", files=files)
@@ -146,7 +146,7 @@ def test_transform_document_upload_as_a_file(api: httpx.Client) -> None:
 def test_versions_list_newest_first_even_when_created_in_the_same_instant(
     api: httpx.Client, v1: httpx.Client
 ) -> None:
-    """§6.7: element 0 is the latest (the PY CLI relies on it); an import adds versions in one millisecond."""
+    """Element 0 is the latest (the PY CLI relies on it); an import adds versions in one millisecond."""
     svc = "api/v3/folders/my-folder/services/my-service"
     for _ in range(5):
         assert api.post(f"{svc}/recompileNodgen", json={"request_data": {}}).status_code == 200
@@ -165,7 +165,7 @@ def test_versions_list_newest_first_even_when_created_in_the_same_instant(
 
 
 def test_upload_meta_has_the_sample_keys(api: httpx.Client) -> None:
-    """§6.2.1: the upload's response_meta has the sample's keys, the service id and the version to come."""
+    """The upload's response_meta has the sample's keys, the service id and the version to come."""
     from tests.emulator.emuhelp import sample, upload
 
     keys = {"service_id", "version_id", "version", "process_time", "call_id", "compiler_type"}
@@ -182,7 +182,7 @@ def test_upload_meta_has_the_sample_keys(api: httpx.Client) -> None:
 def test_a_failed_batch_releases_the_input_buffer_of_discarded_chunks(
     api: httpx.Client, v1: httpx.Client
 ) -> None:
-    """§8/§16.1: chunks dropped when a pipeline fails no longer hold input buffer space."""
+    """Chunks dropped when a pipeline fails no longer hold input buffer space."""
     batch = _batch(api)
     assert v1.delete("/api/v1/product/my-folder/engines/delete/my-service").status_code == 200
     chunks = [_chunk("a", 1), _chunk("b", 2), _chunk("c", 3)]
@@ -193,7 +193,7 @@ def test_a_failed_batch_releases_the_input_buffer_of_discarded_chunks(
 
 
 def test_log_download_accepts_one_id_as_a_plain_string(api: httpx.Client) -> None:
-    """§9.3: call_ids may hold a single correlation id; a bare string was read character by character."""
+    """`call_ids` may hold a single correlation id; a bare string was read character by character."""
     import io
     import json
     import zipfile
@@ -214,7 +214,7 @@ def test_log_download_accepts_one_id_as_a_plain_string(api: httpx.Client) -> Non
 
 
 def test_closing_a_batch_that_never_got_chunks_leaves_it_closed(api: httpx.Client) -> None:
-    """§8.8: created --PATCH closed (nothing pushed)--> closed; only processed work ends as completed."""
+    """created --PATCH closed (nothing pushed)--> closed; only processed work ends as completed."""
     empty = _batch(api)
     closed = api.patch(f"{BATCH}/{empty}", json={"batch_status": "closed"}).json()
     assert closed["data"]["batch_status"] == "closed"

@@ -190,10 +190,11 @@ def test_profiles_rm_asks_on_a_terminal(harness: Harness) -> None:
     store().put(Profile("a", base_url=URL, api_key=CANARY))
     harness.interactive = True
     declined = harness.run(["profiles", "rm", "a"], input="n\n")
-    assert declined.exit_code == 130 and "a" in store().load().profiles  # 1 would say "a bug in cspark"
-    assert declined.stderr.endswith("error: cancelled: nothing was changed\n")
+    assert declined.exit_code == 9 and "a" in store().load().profiles  # declined: not 130 (Ctrl-C), not 1
+    assert declined.stderr.endswith("error: declined: nothing was changed\n")
     ended = harness.run(["profiles", "rm", "a"], input="")  # Ctrl-D at the prompt
     assert ended.exit_code == 130 and "a" in store().load().profiles and "Aborted" not in ended.stderr
+    assert ended.stderr.endswith("error: cancelled: nothing was changed\n")
     accepted = harness.run(["profiles", "rm", "a"], input="y\n")
     assert accepted.exit_code == 0 and store().load().profiles == {}
 

@@ -23,7 +23,7 @@ from cspark_core import (
 
 
 def test_the_numbers_are_the_documented_ones() -> None:
-    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 130]
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 130]
 
 
 @pytest.mark.parametrize(

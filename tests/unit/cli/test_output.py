@@ -163,3 +163,57 @@ def test_spinner_and_progress_draw_on_stderr_on_a_terminal() -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="yaml"):
         Output("yaml")  # type: ignore[arg-type]
+
+
+UUID = "31c2d713-b209-4128-b9ed-00d3236f3492"
+STAMP = "2026-11-30T15:42:12.953Z"
+
+
+def test_an_80_column_table_never_breaks_an_id_or_a_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [{"name": "pricing and risk models for the motor book", "updated": STAMP, "id": UUID}] * 2
+    columns = [Column("Name", "name"), Column("Updated", "updated"), Column("Id", "id")]
+    output, out, err = make(terminal=True)
+    output.result(rows, rows=rows, columns=columns)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    assert all(len(_plain(line)) <= 80 for line in lines)
+    assert sum(STAMP in line for line in lines) == 2 and sum(UUID in line for line in lines) == 2
+    assert err.getvalue() == ""  # the prose column wrapped at spaces; nothing was dropped
+
+
+def test_columns_that_cannot_fit_are_dropped_from_the_right_and_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [{"a": UUID, "b": STAMP, "c": UUID, "d": "x"}]
+    columns = [Column("A", "a"), Column("B", "b"), Column("C", "c"), Column("D", "d")]
+    output, out, err = make(terminal=True)
+    output.result(rows, rows=rows, columns=columns)
+    text = _plain(out.getvalue())
+    assert UUID in text and STAMP in text and all(len(line) <= 80 for line in text.splitlines())
+    assert "not shown, for the terminal's width: C, D" in err.getvalue()
+
+
+def _plain(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+@pytest.mark.parametrize(
+    ("expression", "printed"),
+    [
+        ("name", "Pricing\n"),
+        ("count", "3\n"),
+        ("live", "true\n"),
+        ("missing", "null\n"),
+        ("meta", '{"owner":"ada"}\n'),
+    ],
+)
+def test_query_prints_one_value_bare_and_the_rest_as_json(expression: str, printed: str) -> None:
+    import jmespath
+
+    output, out, _ = make(query=jmespath.compile(expression))
+    output.result(ROWS[0], rows=[ROWS[0]], columns=COLUMNS)
+    output.kv({"ignored": 1})  # once per run: later data is not printed
+    assert out.getvalue() == printed

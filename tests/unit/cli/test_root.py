@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cspark._version import __version__
+from cspark_cli.exit_codes import describe
 from cspark_cli.main import COMMANDS, app
 from cspark_core import (
     BadRequestError,
@@ -217,3 +218,21 @@ def test_an_unknown_profile_hints_at_the_profile_commands(monkeypatch: pytest.Mo
         "error: no profile named 'nope' (CSPARK_PROFILE) (there are no profiles yet)",
         "hint: `cspark profiles list` shows them; `cspark auth login --name nope` creates it",
     ]  # not "set CSPARK_BASE_URL and CSPARK_API_KEY": the variables would not be used with a bad profile
+
+
+@pytest.mark.parametrize("args", [["--help"], ["services", "execute", "f/s"]])
+def test_without_the_cli_extra_one_line_names_the_install_command(args: list[str]) -> None:
+    """`pip install cspark` (the SDK alone) installs `cspark` without Typer: one line and exit 4."""
+    probe = "import sys; sys.modules['typer'] = None; from cspark_cli.main import run; run()"
+    proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 4
+    assert proc.stdout == ""
+    assert proc.stderr == (
+        "error: the cspark command needs its CLI extra (typer is missing): pip install 'cspark[cli]'\n"
+    )
+
+
+def test_a_missing_cli_package_found_late_is_reported_the_same_way() -> None:
+    failure = describe(ModuleNotFoundError("No module named 'platformdirs'", name="platformdirs"))
+    assert failure.code == 4 and "pip install 'cspark[cli]'" in failure.message
+    assert describe(ModuleNotFoundError("No module named 'numpy'", name="numpy")).code == 1

@@ -1,4 +1,4 @@
-"""Batch pipelines (spark-api.md §8): chunking, the create body, paths, result re-ordering and the client-side
+"""Batch pipelines: chunking, the create body, paths, result re-ordering and the client-side
 state rules, with no sockets (httpx.MockTransport records what would have been sent)."""
 
 from __future__ import annotations
@@ -342,7 +342,7 @@ def test_a_failed_close_keeps_the_pipeline_open() -> None:
     ],
 )
 def test_active_since_is_sent_alike_by_batches_and_v4_execute(given: Any, sent: str) -> None:
-    """Both bodies carry the same field, `version_by_timestamp` (§6.4, §8.2), so one value means one text."""
+    """Both bodies carry the same field, `version_by_timestamp`, so one value means one text."""
     from cspark_core.resources.services import execute_request
 
     assert create_request("f/s", active_since=given).json["version_by_timestamp"] == sent

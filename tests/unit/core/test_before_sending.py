@@ -105,7 +105,7 @@ def test_a_blank_log_download_job_id_is_refused(spark: Spark, job_id: str) -> No
     refused(spark, "job id", "logs.get_download_status", "fold/svc", job_id)
 
 
-# --- services: a proxy endpoint takes no operation suffix (spark-api.md §1.4) -----------------------------
+# --- services: a proxy endpoint takes no operation suffix -----------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""WASM and temporary-file downloads (spark-api.md §13, §14): paths, credentials, atomic writes, and a body
+"""WASM and temporary-file downloads: paths, credentials, atomic writes, and a body
 cut off mid-way. No sockets: httpx.MockTransport."""
 
 from __future__ import annotations

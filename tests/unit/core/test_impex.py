@@ -1,4 +1,4 @@
-"""ImpEx builders and readers (spark-api.md §10): export bodies, import multipart, destination mappings, job
+"""ImpEx builders and readers: export bodies, import multipart, destination mappings, job
 rules and package paths. No sockets."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The locator grammar of spark-api.md §1.4: table-driven, plus a property-based round trip."""
+"""The locator grammar of: table-driven, plus a property-based round trip."""
 
 from __future__ import annotations
 

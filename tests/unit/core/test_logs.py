@@ -1,4 +1,4 @@
-"""Call history builders and readers (spark-api.md §9), and the log-download job rules. No sockets."""
+"""Call history builders and readers, and the log-download job rules. No sockets."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`SparkResponse.outputs` / `.records` over the execute reply shapes of spark-api.md §6.3, §6.4 and §6.6."""
+"""`SparkResponse.outputs` / `.records` over the execute reply shapes of."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cspark_core import SparkResponse
+from cspark_core import SparkResponse, SparkSdkError
 from cspark_core.resources.services import alike
 
 V3 = {
@@ -32,7 +32,10 @@ def test_v3_one_record() -> None:
 def test_v4_many_records() -> None:
     res = SparkResponse(200, V4)
     assert res.records == [{"premium": 1.0}, {"premium": 2.0}]
-    assert res.outputs == {"premium": 1.0}
+    with pytest.raises(SparkSdkError, match=r"holds 2 records: read \.records"):
+        res.outputs  # noqa: B018  (the first record alone would drop the second without a word)
+    one = SparkResponse(200, {**V4, "outputs": [{"premium": 1.0}]})
+    assert one.outputs == {"premium": 1.0}
 
 
 def test_alike_shape_reads_the_same_as_v3() -> None:
@@ -71,3 +74,9 @@ def test_errors_and_warnings_per_record() -> None:
     v4 = SparkResponse(200, {"outputs": [{}, {}], "errors": [None, problem], "warnings": [[], None]})
     assert v4.errors == [None, problem] and v4.warnings == [None, None]
     assert SparkResponse(200, None).errors == [] and SparkResponse(200, {"outputs": []}).warnings == []
+
+
+def test_call_id_of_v3_and_v4_replies() -> None:
+    assert SparkResponse(200, V3).call_id == "c"
+    assert SparkResponse(200, {**V4, "call_id": "c4"}).call_id == "c4"
+    assert SparkResponse(200, V4).call_id is None and SparkResponse(200, None).call_id is None

@@ -1,4 +1,4 @@
-"""Services request builders and reply readers (spark-api.md §6), without sockets."""
+"""Services request builders and reply readers, without sockets."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def test_v3_every_option_has_its_wire_name() -> None:
         "extras": {"xreport_options": {"a": 1}, "call_purpose": "overridden"},
     }
     req = sv.execute_request("pricing/quote[1.0.0]", {"age": 1}, options)
-    assert req.path == "api/v3/version/vid"  # version_id wins the path (§1.4)
+    assert req.path == "api/v3/version/vid"  # version_id wins the path
     assert meta(req) == {
         "version": "2.0.0",
         "version_id": "vid",
@@ -160,7 +160,7 @@ def test_v4_body_fields_and_v3_only_options_dropped() -> None:
 
 def test_v4_locator_in_body() -> None:
     assert sv.execute_request("service/sid", [{}], {}).json["service"] == "sid"
-    both = sv.execute_request("service/sid", [{}], {"version_id": "vid"}).json  # §6.4: the service id if any
+    both = sv.execute_request("service/sid", [{}], {"version_id": "vid"}).json  # the service id if any
     assert (both["service"], both["version_id"]) == ("sid", "vid")
     by_version = sv.execute_request("version/vid", [{}], {}).json
     assert by_version["version_id"] == "vid" and "service" not in by_version

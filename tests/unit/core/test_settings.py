@@ -1,4 +1,4 @@
-"""Base URL building, tenant rules and environment-variable precedence (spark-api.md §1.1, §2.1)."""
+"""Base URL building, tenant rules and environment-variable precedence."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def test_hosts_derived_for_oauth() -> None:
     assert coherent.oauth_token_url == (
         "https://keycloak.uat.us.coherent.global/auth/realms/acme/protocol/openid-connect/token"
     )
-    local = BaseUrl("http://127.0.0.1:8080/acme")  # an emulator serves every family on one origin (§1.7)
+    local = BaseUrl("http://127.0.0.1:8080/acme")  # an emulator serves every family on one origin
     assert local.oauth_token_url == "http://127.0.0.1:8080/auth/realms/acme/protocol/openid-connect/token"
 
 
@@ -88,7 +88,7 @@ ENV = {
 def test_environment_supplies_defaults() -> None:
     settings = Settings.build(environ=ENV)
     assert settings.base_url.tenant == "from-env"
-    assert settings.auth.kind == "api_key"  # API key beats bearer token (§2.1)
+    assert settings.auth.kind == "api_key"  # API key beats bearer token
     assert settings.auth.api_key == "env-key"
 
 

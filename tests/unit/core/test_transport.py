@@ -103,7 +103,7 @@ def test_envelope_errors() -> None:
     assert envelope_error({"status": "Success", "data": 1}) is None
     assert envelope_error({"status": None, "response_data": {}}) is None  # rehydrate answers status null
     assert envelope_error({"status": "failed", "object": "export"}) is None  # a job status, not an envelope
-    # §10.2, §18: job failure values are unknown; "error" is for the job's waiter to judge, not an envelope
+    # job failure values are unknown; "error" is for the job's waiter to judge, not an envelope
     assert envelope_error({"status": "error", "object": "import", "errors": [{"message": "x"}]}) is None
     assert envelope_error({"status": "Error", "errorCode": "PRODUCT_ALREADY_EXISTS", "message": "dup"}) == (
         409,
