@@ -379,13 +379,16 @@ class Credentials:
 
     def check(self, where: Callable[[str], str]) -> Credentials:
         """Refuse values that cannot be sent (a control character anywhere; non-ASCII in a header) before
-        anything is sent: exit 4, naming the setting (`where(field)`), never the value."""
-        from cspark_core.auth import credential_problem
-
+        anything is sent: exit 4, naming the setting (`where(field)`), never the value. The SDK's rule is
+        only imported for a value that may break it (a cached completion imports no SDK at all)."""
         in_header = {"api_key": True, "token": True, "client_id": False, "client_secret": False}
         for name, header in in_header.items():
             value = getattr(self, name)
-            problem = credential_problem(value, header=header) if value else None
+            if not value or (value.isprintable() and (value.isascii() or not header)):
+                continue
+            from cspark_core.auth import credential_problem
+
+            problem = credential_problem(value, header=header)
             if problem:
                 raise SetupError(f"{where(name)} {problem}: it cannot be sent; check how it was copied")
         return self
