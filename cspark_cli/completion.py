@@ -39,11 +39,11 @@ def service_names(cli: Any) -> list[str]:
         return cached
     quick = replace(connection, timeout=TIMEOUT_MS, max_retries=0)
     res = cli.make_client(quick).services.search()
-    rows = res.data.get("response_data") if isinstance(res.data, dict) else None
+    rows = res.items
     names = sorted(
         {
             f"{row.get('folderName')}/{row.get('serviceName') or row.get('fileName')}"
-            for row in rows or []
+            for row in rows
             if isinstance(row, dict) and row.get("folderName")
         }
     )

@@ -76,7 +76,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "cspark batches run pricing/quote --file policies.csv --out quotes.csv",
         "cspark batches run pricing/quote --file policies.csv --out quotes.csv --resume   # after a stop",
     ),
-    "logs get": ("cspark logs get CALL_ID", "cspark logs get CALL_ID --query response_data"),
+    "logs get": ("cspark logs get CALL_ID", "cspark logs get CALL_ID -o json   # Spark's reply as sent"),
     "logs rehydrate": (f"cspark logs rehydrate {S} CALL_ID --out dl/",),
     "logs download": (f"cspark logs download {S} --start-date 2026-01-01 --type csv --out logs/",),
     "logs download-status": (f"cspark logs download-status {S} JOB_ID",),

@@ -26,6 +26,28 @@ class SparkResponse:
         return f"SparkResponse(status={self.status}, request_id={self.request_id!r})"
 
     @property
+    def body(self) -> dict[str, Any]:
+        """The reply without its envelope, when that is an object: v3 `response_data`, v1 `data`, or the
+        whole v4 body; {} otherwise (a list is in `.items`)."""
+        payload = self._payload()
+        return dict(payload) if isinstance(payload, Mapping) else {}
+
+    @property
+    def items(self) -> list[Any]:
+        """The list a listing reply carries (v3 `response_data` or v1 `data`, as a list); [] otherwise."""
+        payload = self._payload()
+        return list(payload) if isinstance(payload, list) else []
+
+    def _payload(self) -> Any:
+        data = self.data
+        if not isinstance(data, Mapping):
+            return data
+        for key in ("response_data", "data"):  # v3, then v1; a v4 body has neither
+            if key in data:
+                return data[key]
+        return data
+
+    @property
     def outputs(self) -> dict[str, Any]:
         """Outputs of a one-record execute: v3 `response_data.outputs`, or the only v4 record, or {}. A reply
         with several records raises `SparkSdkError` (read `.records`, one dict per record): returning the

@@ -31,6 +31,7 @@ from ..output import Column, Progress, cell
 from ..results import ResultFormat, ResultsFile, ResultWriter, partial_path
 
 if TYPE_CHECKING:
+    from cspark_core import SparkResponse
     from cspark_core.bulk import BatchRun, BulkStats
 
 app = typer.Typer(
@@ -408,19 +409,20 @@ def create(
     )  # fmt: skip
     kwargs = flags.kwargs()
     res = cli.client().batches.create(target, **kwargs)
-    render_created(cli, res.data)
+    render_created(cli, res)
 
 
-def render_created(cli: AppContext, data: Any) -> None:
+def render_created(cli: AppContext, res: SparkResponse) -> None:
     """The new pipeline's id alone on stdout (`B=$(cspark batches create ...)`), Spark's reply with `-o json`,
     its id and details with `-o csv`."""
-    body = data if isinstance(data, Mapping) else {}
-    batch_id = body.get("id")
+    from cspark_core.resources.batches import batch_detail
+
+    view = batch_detail(res)
+    batch_id = view.get("id")
     if cli.out.bare:
         cli.out.raw(str(batch_id))
     else:
-        view = {"id": batch_id, **(body.get("data") or {})}
-        cli.out.result(data, rows=[view], columns=[Column(name, name) for name in view])
+        cli.out.result(res.data, rows=[view], columns=[Column(name, name) for name in view])
     cli.out.success(f"Opened pipeline {batch_id}: next `cspark batches push {batch_id} --file RECORDS`")
 
 
@@ -429,7 +431,7 @@ def info(ctx: typer.Context, batch_id: BatchIdArg) -> None:
     """Show a pipeline: service, status, summary counters and configuration."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.of(batch_id).get_info()
-    cli.out.kv({"id": res.data.get("id"), **res.data.get("data", {})}, data=res.data, flatten=True)
+    cli.out.kv(_detail(res), data=res.data, flatten=True)
 
 
 @app.command("status")
@@ -506,7 +508,7 @@ def dispose(ctx: typer.Context, batch_id: BatchIdArg) -> None:
     """Close a pipeline: it takes no more chunks; what was pushed still finishes and stays pullable."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.of(batch_id).dispose()
-    cli.out.kv(_detail(res.data), data=res.data, flatten=True)
+    cli.out.kv(_detail(res), data=res.data, flatten=True)
 
 
 @app.command("cancel")
@@ -515,15 +517,13 @@ def cancel(ctx: typer.Context, batch_id: BatchIdArg, yes: YesOpt = False) -> Non
     cli = AppContext.of(ctx)
     cli.confirm_or_require_yes(yes, f"Cancel batch {batch_id} and discard its pending records and results?")
     res = cli.client().batches.of(batch_id).cancel()
-    cli.out.kv(_detail(res.data), data=res.data, flatten=True)
+    cli.out.kv(_detail(res), data=res.data, flatten=True)
 
 
-def _detail(data: Any) -> dict[str, Any]:
-    """A close/cancel reply: the detail sits under `data` or `meta` (which one is unknown)."""
-    if not isinstance(data, Mapping):
-        return {}
-    detail = data.get("data") or data.get("meta") or {}
-    return {"id": data.get("id"), **(detail if isinstance(detail, Mapping) else {})}
+def _detail(res: SparkResponse) -> dict[str, Any]:
+    from cspark_core.resources.batches import batch_detail
+
+    return batch_detail(res)
 
 
 @app.command("run")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import typer
 
 from ..context import AppContext
@@ -30,5 +28,4 @@ def get(ctx: typer.Context) -> None:
             f"Spark takes bearer tokens only here, and this profile has an API key: {api_message(exc)}",
             hint="log in with an OAuth client or a token: `cspark auth login --client-id ID`, --token-stdin",
         ) from None
-    settings = res.data.get("data") if isinstance(res.data, Mapping) else None
-    cli.out.kv(settings if isinstance(settings, Mapping) else {}, data=res.data)
+    cli.out.kv(res.body, data=res.data)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..context import AppContext
 from ..options import YesOpt, check_iso
 from ..output import Column
+
+if TYPE_CHECKING:
+    from cspark_core import SparkResponse
 
 app = typer.Typer(
     help="Find, show, create, update and delete folders.", no_args_is_help=True, rich_markup_mode=None
@@ -44,11 +46,9 @@ def _cover(path: Path | None) -> Path | None:
     return path
 
 
-def _folder(data: Any) -> dict[str, Any]:
+def _folder(res: SparkResponse) -> dict[str, Any]:
     """The folder object of a GetProduct reply, summarised for a name/value view."""
-    folder = data.get("data") if isinstance(data, Mapping) else None
-    if not isinstance(folder, Mapping):
-        return {}
+    folder = res.body
     return {key: folder.get(key) for key in SUMMARY if key in folder}
 
 
@@ -64,7 +64,7 @@ def _folder_id(cli: AppContext, folder: str) -> str:
     """A folder's id: given as is, or looked up by name."""
     if _is_id(folder):
         return folder
-    return str(_folder(cli.client().folders.get(folder).data).get("id") or folder)
+    return str(_folder(cli.client().folders.get(folder)).get("id") or folder)
 
 
 def _done(cli: AppContext, data: Any, message: str) -> None:
@@ -93,11 +93,11 @@ def find(
     res = cli.client().folders.find(
         name, page=page, size=size, sort=sort, status=status, category=category, favorite=favorite or None
     )
-    rows = res.data.get("data") if isinstance(res.data, Mapping) else None
+    rows = res.items
     if not rows and cli.out.format == "table":
         cli.out.info("No folders found")
         return
-    cli.out.result(res.data, rows=rows if isinstance(rows, list) else [], columns=COLUMNS)
+    cli.out.result(res.data, rows=rows, columns=COLUMNS)
 
 
 @app.command("get")
@@ -105,7 +105,7 @@ def get(ctx: typer.Context, name: NameArg) -> None:
     """Show one folder."""
     cli = AppContext.of(ctx)
     res = cli.client().folders.get(name)
-    cli.out.kv(_folder(res.data), data=res.data)
+    cli.out.kv(_folder(res), data=res.data)
 
 
 @app.command("exists")
@@ -136,7 +136,7 @@ def create(
         name, description=description, category=category, status=status, start_date=dates[0],
         launch_date=dates[1], cover=_cover(cover),
     )  # fmt: skip
-    cli.out.kv(_folder(res.data), data=res.data)
+    cli.out.kv(_folder(res), data=res.data)
     cli.out.success(f"Created folder {name!r}")
 
 

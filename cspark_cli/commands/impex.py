@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -131,11 +131,10 @@ def _render_started(cli: AppContext, res: SparkResponse, what: str) -> None:
     cli.out.success(f"Started {what} job {job_id}")
 
 
-def _describe_rows(data: Any, kind: str) -> list[dict[str, Any]]:
-    if not isinstance(data, Mapping):
-        return []
-    rows = [*data.get(f"in_progress_{kind}s", []), *data.get(f"recent_{kind}s", [])]
-    return [{**row, "status": (row.get("data") or {}).get(f"{kind}_status")} for row in rows]
+def _describe_rows(res: SparkResponse, kind: Literal["export", "import"]) -> list[dict[str, Any]]:
+    from cspark_core.resources.impex import described_jobs
+
+    return described_jobs(res, kind)
 
 
 def _first(responses: list[SparkResponse]) -> SparkResponse:
@@ -265,7 +264,7 @@ def describe_exports(ctx: typer.Context) -> None:
     """List export jobs in progress and those finished within about the last hour."""
     cli = AppContext.of(ctx)
     res = cli.client().impex.exports.describe()
-    cli.out.result(res.data, rows=_describe_rows(res.data, "export"), columns=JOB_COLUMNS)
+    cli.out.result(res.data, rows=_describe_rows(res, "export"), columns=JOB_COLUMNS)
 
 
 # -- import ----------
@@ -312,8 +311,9 @@ def import_(
         return
     with cli.out.spinner("Importing"):
         res = impex.imp(file, **options, timeout=timeout, poll_interval=poll_interval)
-    outputs = res.data.get("outputs") if isinstance(res.data, Mapping) else None
-    rows = (outputs or {}).get("services") or []
+    from cspark_core.resources.impex import imported_services
+
+    rows = imported_services(res)
     cli.out.result(res.data, rows=rows, columns=IMPORTED_COLUMNS)
 
 
@@ -329,4 +329,4 @@ def describe_imports(ctx: typer.Context) -> None:
     """List import jobs in progress and those finished within about the last hour."""
     cli = AppContext.of(ctx)
     res = cli.client().impex.imports.describe()
-    cli.out.result(res.data, rows=_describe_rows(res.data, "import"), columns=JOB_COLUMNS)
+    cli.out.result(res.data, rows=_describe_rows(res, "import"), columns=JOB_COLUMNS)

@@ -50,13 +50,11 @@ def log_view(log: Any) -> dict[str, Any]:
     """The fields of a decoded log worth a table: who, what, when, and the call's inputs and outputs."""
     if not isinstance(log, Mapping):
         return {"log": log}
+    from cspark_core.resources.logs import call_io
+
     view = {name: log.get(name) for name in LOG_FIELDS if name in log}
-    details = log.get("EngineDetails")
-    if isinstance(details, Mapping):
-        request = details.get("request_data")
-        response = details.get("response_data")
-        view["inputs"] = request.get("inputs") if isinstance(request, Mapping) else None
-        view["outputs"] = response.get("outputs") if isinstance(response, Mapping) else None
+    if isinstance(log.get("EngineDetails"), Mapping):
+        view["inputs"], view["outputs"] = call_io(log)
     return view
 
 
@@ -68,7 +66,7 @@ def _service_name(locator: str) -> str:
 
 @app.command("get")
 def get(ctx: typer.Context, call_id: CallIdArg, index: IndexOpt = None) -> None:
-    """Show one call's log (`-o json`: Spark's reply, whose response_data is a JSON string)."""
+    """Show one call's log (`-o json`: Spark's reply, which carries the log as a JSON string)."""
     cli = AppContext.of(ctx)
     res = cli.client().logs.get(call_id, index=index)
     cli.out.kv(log_view(res.log), data=res.data)
@@ -189,5 +187,4 @@ def download_status(
     cli = AppContext.of(ctx)
     target = check_locator(locator, folder_service=True)
     res = cli.client().logs.get_download_status(target, job_id, type=type.value)
-    body = res.data.get("response_data") if isinstance(res.data, Mapping) else None
-    cli.out.kv(body if isinstance(body, Mapping) else {}, data=res.data)
+    cli.out.kv(res.body, data=res.data)

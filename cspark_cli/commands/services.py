@@ -23,7 +23,7 @@ from ..output import Column, Output, cell
 from ..results import HOLD
 
 if TYPE_CHECKING:
-    from cspark_core import RecordResult
+    from cspark_core import RecordResult, SparkResponse
 
 app = typer.Typer(
     help="Create, execute, inspect, download, recompile and delete services.",
@@ -83,12 +83,6 @@ def _names(values: Sequence[str] | None) -> list[str] | None:
     """Repeatable and comma-separated values as one list (None when none were given)."""
     names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
     return names or None
-
-
-def _body(data: Any) -> dict[str, Any]:
-    """`response_data` of a v3 envelope (empty when there is none)."""
-    body = data.get("response_data") if isinstance(data, Mapping) else None
-    return dict(body) if isinstance(body, Mapping) else {}
 
 
 def _common_options(
@@ -283,8 +277,8 @@ def render_execute(
         )
 
 
-def _echoed(data: Any, sent: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    echoed = _body(data).get("inputs")
+def _echoed(res: SparkResponse, sent: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    echoed = res.body.get("inputs")
     return [echoed if isinstance(echoed, Mapping) else sent]
 
 
@@ -387,7 +381,7 @@ def execute(
         return
     record = parse_inputs(inputs)
     res = cli.client().services.execute(locator, record, response_format=response_format, **options)
-    render_execute(cli.out, res.data, single=True, inputs=_echoed(res.data, record) if echo_inputs else None)
+    render_execute(cli.out, res.data, single=True, inputs=_echoed(res, record) if echo_inputs else None)
 
 
 def _extras(raw: str | None) -> dict[str, Any] | None:
@@ -439,7 +433,7 @@ def validate(
     )
     entries = [*(inputs or []), *(more_inputs or [])]
     res = cli.client().services.validate(locator, parse_inputs(entries), validation_type=kind, **options)
-    rules = _body(res.data).get("outputs")
+    rules = res.body.get("outputs")
     rows = [{"name": name, **rule} for name, rule in rules.items()] if isinstance(rules, Mapping) else []
     cli.out.result(res.data, rows=rows, columns=VALIDATION_COLUMNS)
 
@@ -501,7 +495,7 @@ def metadata(ctx: typer.Context, locator: LocatorArg) -> None:
     """Show a service's metadata outputs (`-o json`: Spark's reply)."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_metadata(check_locator(locator))
-    outputs = _body(res.data).get("outputs")
+    outputs = res.body.get("outputs")
     if not outputs and cli.out.format == "table":
         cli.out.info(f"{locator} has no metadata outputs")
         return
@@ -536,17 +530,12 @@ SEARCH_COLUMNS = [
 ]
 
 
-def _list_in(data: Any, key: str) -> list[Any]:
-    value = data.get(key) if isinstance(data, Mapping) else None
-    return value if isinstance(value, list) else []
-
-
 @app.command("versions")
 def versions(ctx: typer.Context, locator: LocatorArg) -> None:
     """List a service's versions."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_versions(check_locator(locator, folder_service=True))
-    cli.out.result(res.data, rows=_list_in(res.data, "data"), columns=VERSION_COLUMNS)
+    cli.out.result(res.data, rows=res.items, columns=VERSION_COLUMNS)
 
 
 @app.command("schema")
@@ -560,9 +549,11 @@ def schema(
     """List a service's inputs and outputs (`-o json`: the whole schema)."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_schema(check_locator(locator), version_id=version_id)
-    book = res.data.get("data") if isinstance(res.data, Mapping) else None
-    rows = [{"kind": "input", **item} for item in _list_in(book, "xlInputs")]
-    rows += [{"kind": "output", **item} for item in _list_in(book, "xOutput")]
+    from cspark_core.resources.services import schema_fields
+
+    inputs, outputs = schema_fields(res)
+    rows = [{"kind": "input", **item} for item in inputs]
+    rows += [{"kind": "output", **item} for item in outputs]
     cli.out.result(res.data, rows=rows, columns=SCHEMA_COLUMNS)
 
 
@@ -610,7 +601,7 @@ def search(
         raise typer.BadParameter("must be positive, or -1 for all", param_hint="'--size'")
     res = cli.client().services.search(name, folder=folder, page=page, size=size, sort=sort,
                                        fields=_names(fields))  # fmt: skip
-    rows = _list_in(res.data, "response_data")
+    rows = res.items
     if not rows and cli.out.format == "table":
         cli.out.info("No services found")
         return
@@ -625,7 +616,7 @@ def exists(ctx: typer.Context, locator: LocatorArg) -> None:
 
 
 # -- create, compile, publish, compilation status, recompile ----------
-def _upload_view(upload: Any) -> dict[str, Any]:
+def _upload_view(upload: SparkResponse) -> dict[str, Any]:
     """The ids an upload reply holds, under the names the publish flags use (read by the SDK)."""
     from cspark_core.resources.services import upload_ids
 
@@ -647,7 +638,7 @@ def _upload_args(
 def _start_compilation(cli: AppContext, locator: str, file: Path, args: dict[str, Any]) -> None:
     """Upload without waiting: print the compilation job and document ids, and what to run next."""
     res = cli.client().services.upload(locator, file=file, **args)
-    view = _upload_view(res.data)
+    view = _upload_view(res)
     cli.out.kv(view, data=res.data)
     cli.out.info(
         f"Compiling; check with `cspark services compilation-status {locator} {view['job_id']}`, then "
@@ -706,8 +697,10 @@ def create(
             poll_interval=poll_interval,
             **args,
         )
-    view = {"service": locator, **_upload_view(res.data["upload"])}
-    view["version_id"] = _body(res.data.get("publication")).get("version_id")
+    from cspark_core.resources.services import step
+
+    view = {"service": locator, **_upload_view(step(res, "upload"))}
+    view["version_id"] = step(res, "publication").body.get("version_id")
     cli.out.kv(view, data=res.data)
     cli.out.success(f"Published {locator}")
 
@@ -736,7 +729,9 @@ def compile_(
         res = cli.client().services.compile(
             locator, file=file, timeout=timeout, poll_interval=poll_interval, **args
         )
-    cli.out.kv(_upload_view(res.data["upload"]), data=res.data)
+    from cspark_core.resources.services import step
+
+    cli.out.kv(_upload_view(step(res, "upload")), data=res.data)
     cli.out.success(
         f"Compiled; publish with `cspark services publish {locator} --file-id ... --engine-id ...`"
     )
@@ -771,7 +766,7 @@ def publish(
         track_user=track_user, version_label=label,
         release_notes=release_notes, tags=_names(tags),
     )  # fmt: skip
-    cli.out.kv(_body(res.data), data=res.data)
+    cli.out.kv(res.body, data=res.data)
 
 
 @app.command("compilation-status")
@@ -779,7 +774,7 @@ def compilation_status(ctx: typer.Context, locator: LocatorArg, job_id: str) -> 
     """Show a compilation job's status and progress."""
     cli = AppContext.of(ctx)
     res = cli.client().services.get_compilation_status(check_locator(locator, folder_service=True), job_id)
-    cli.out.kv(_body(res.data), data=res.data)
+    cli.out.kv(res.body, data=res.data)
 
 
 @app.command("recompile")
@@ -812,7 +807,7 @@ def recompile(
             end_date=check_iso("--end-date", end_date), tags=_names(tags), wait=wait, timeout=timeout,
             poll_interval=poll_interval,
         )  # fmt: skip
-    body = _body(res.data)
+    body = res.body
     if not wait and cli.out.bare:
         cli.out.raw(str(body.get("jobId") or ""))
         return

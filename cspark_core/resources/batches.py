@@ -33,6 +33,7 @@ __all__ = [
     "CreateOptions",
     "Pipeline",
     "ResultRows",
+    "batch_detail",
     "batch_id_of",
     "chunk_results",
     "create_chunks",
@@ -331,6 +332,16 @@ def batch_id_of(res: SparkResponse) -> str:
     if not data.get("id"):
         raise SparkSdkError("Spark's batch create reply has no id", cause=res.data)
     return str(data["id"])
+
+
+def batch_detail(res: SparkResponse) -> dict[str, Any]:
+    """A create, info, close or cancel reply as one object: the pipeline `id` and the detail Spark sends
+    beside it (under `data`, or `meta` in some close/cancel replies); {} when the reply is not an object."""
+    data = res.data
+    if not isinstance(data, Mapping):
+        return {}
+    detail = data.get("data") or data.get("meta") or {}
+    return {"id": data.get("id"), **(detail if isinstance(detail, Mapping) else {})}
 
 
 def _status_of(data: Any) -> Mapping[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Union
 
 from ..errors import NotFoundError, SparkSdkError
 from ..locator import Uri, UriParams
@@ -33,10 +33,12 @@ __all__ = [
     "Exports",
     "Impex",
     "Imports",
+    "described_jobs",
     "export_files",
     "export_request",
     "impex_job",
     "import_request",
+    "imported_services",
     "package_path",
     "services_modify",
 ]
@@ -227,6 +229,22 @@ def job_id_of(res: SparkResponse, kind: str) -> str:
 def _status(res: SparkResponse) -> str:
     data = res.data if isinstance(res.data, Mapping) else {}
     return str(data.get("status") or "unknown").lower()
+
+
+def imported_services(res: SparkResponse) -> list[Any]:
+    """The services a finished import reports (`outputs.services`); [] when there are none."""
+    outputs = res.data.get("outputs") if isinstance(res.data, Mapping) else None
+    services = outputs.get("services") if isinstance(outputs, Mapping) else None
+    return services if isinstance(services, list) else []
+
+
+def described_jobs(res: SparkResponse, kind: Literal["export", "import"]) -> list[dict[str, Any]]:
+    """The jobs of a describe reply, in progress first then recent, each with its `status` on top."""
+    data = res.data
+    if not isinstance(data, Mapping):
+        return []
+    rows = [*data.get(f"in_progress_{kind}s", []), *data.get(f"recent_{kind}s", [])]
+    return [{**row, "status": (row.get("data") or {}).get(f"{kind}_status")} for row in rows]
 
 
 def export_files(res: SparkResponse) -> list[str]:

@@ -21,6 +21,7 @@ __all__ = [
     "AsyncLogs",
     "LogResponse",
     "Logs",
+    "call_io",
     "decode_log",
     "download_request",
     "download_status_request",
@@ -67,6 +68,17 @@ def decode_log(data: Any) -> Any:
         except ValueError:
             return None
     return inner
+
+
+def call_io(log: Any) -> tuple[Any, Any]:
+    """(inputs, outputs) of the call a decoded log records (its engine request and response), None for
+    what the log does not hold."""
+    details = log.get("EngineDetails") if isinstance(log, Mapping) else None
+    if not isinstance(details, Mapping):
+        return None, None
+    request, response = details.get("request_data"), details.get("response_data")
+    inputs = request.get("inputs") if isinstance(request, Mapping) else None
+    return inputs, response.get("outputs") if isinstance(response, Mapping) else None
 
 
 @dataclass(frozen=True, repr=False)

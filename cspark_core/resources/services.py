@@ -622,6 +622,24 @@ def recompile_job_id(res: SparkResponse) -> str:
     return str(body["jobId"])
 
 
+def step(res: SparkResponse, name: str) -> SparkResponse:
+    """One step's reply out of `compile`'s or `create`'s combined reply ("upload", "compilation" or
+    "publication"); its `.data` is None when the step is not there."""
+    data = res.data.get(name) if isinstance(res.data, Mapping) else None
+    return SparkResponse(res.status, data, b"", res.headers, res.request_id)
+
+
+def schema_fields(res: SparkResponse) -> tuple[list[Any], list[Any]]:
+    """A schema reply's (inputs, outputs): the workbook's `xlInputs` and `xOutput` lists, [] when missing."""
+    book = res.body
+
+    def listed(key: str) -> list[Any]:
+        value = book.get(key)
+        return value if isinstance(value, list) else []
+
+    return listed("xlInputs"), listed("xOutput")
+
+
 def combined(upload: SparkResponse, compilation: SparkResponse) -> SparkResponse:
     """`compile`'s reply: `.data` is `{"upload": <upload body>, "compilation": <last status body>}`;
     status, headers and request id are the last step's."""

@@ -80,3 +80,23 @@ def test_call_id_of_v3_and_v4_replies() -> None:
     assert SparkResponse(200, V3).call_id == "c"
     assert SparkResponse(200, {**V4, "call_id": "c4"}).call_id == "c4"
     assert SparkResponse(200, V4).call_id is None and SparkResponse(200, None).call_id is None
+
+
+def test_body_reads_the_v3_v1_and_v4_envelopes_once() -> None:
+    assert SparkResponse(200, {"response_data": {"a": 1}, "response_meta": {}}).body == {"a": 1}
+    assert SparkResponse(200, {"status": "Success", "data": {"id": "f1"}}).body == {"id": "f1"}
+    assert SparkResponse(200, {"outputs": [{"x": 1}], "call_id": "c"}).body == {
+        "outputs": [{"x": 1}],
+        "call_id": "c",
+    }
+    assert SparkResponse(200, {"response_data": None}).body == {}
+    assert SparkResponse(200, None).body == {}
+    assert SparkResponse(200, [1, 2]).body == {}
+
+
+def test_items_is_the_list_a_listing_reply_carries() -> None:
+    assert SparkResponse(200, {"response_data": [{"id": 1}], "response_meta": {}}).items == [{"id": 1}]
+    assert SparkResponse(200, {"status": "Success", "data": [{"id": 2}]}).items == [{"id": 2}]
+    assert SparkResponse(200, {"response_data": {"a": 1}}).items == []
+    assert SparkResponse(200, {"data": None}).items == []
+    assert SparkResponse(200, None).items == []
