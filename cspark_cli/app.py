@@ -8,7 +8,7 @@ import copy
 import difflib
 import importlib
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -35,7 +35,11 @@ from .output import Output
 
 __all__ = ["CommandsGroup", "LazyGroup", "app", "build_group", "load_group"]
 
-_UsageError: type[Exception] = typer.BadParameter.__mro__[1]  # click's UsageError (Typer does not export it)
+if TYPE_CHECKING:  # Typer vendors click and exports neither the Context its groups take nor UsageError
+    from typer._click.core import Context as ClickContext
+    from typer._click.exceptions import UsageError as _UsageError
+else:
+    _UsageError = typer.BadParameter.__mro__[1]  # click's UsageError
 _CLICK_ERRORS: tuple[type[BaseException], ...] = (
     typer.Exit,
     typer.BadParameter.__mro__[2],  # click's ClickException (Typer vendors click and does not export it)
@@ -43,7 +47,7 @@ _CLICK_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class OneLineUsageError(_UsageError):  # type: ignore[misc,valid-type]
+class OneLineUsageError(_UsageError):
     """A usage error shown like every other error: `error: <what, naming the flag>` and a hint, on stderr
     (Click's default is the usage line, a "Try" line, a blank line and `Error: ...`). Exit code 2."""
 
@@ -81,10 +85,10 @@ class CommandsGroup(PlainHelp, TyperGroup):
         self._typer_app = typer_app
         self._listing = False
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:
+    def list_commands(self, ctx: ClickContext) -> list[str]:
         return list(self._infos)
 
-    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+    def get_command(self, ctx: ClickContext, cmd_name: str) -> Any:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         info = self._infos.get(cmd_name)
@@ -105,14 +109,14 @@ class CommandsGroup(PlainHelp, TyperGroup):
         self.commands[cmd_name] = plain_coercion(command)
         return command
 
-    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+    def format_help(self, ctx: ClickContext, formatter: Any) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
 
-    def shell_complete(self, ctx: typer.Context, incomplete: str) -> Any:
+    def shell_complete(self, ctx: ClickContext, incomplete: str) -> Any:
         self._listing = True
         try:
             return super().shell_complete(ctx, incomplete)
@@ -158,10 +162,10 @@ class LazyGroup(PlainHelp, TyperGroup):
         super().__init__(**attrs)
         self._listing = False
 
-    def list_commands(self, ctx: typer.Context) -> list[str]:
+    def list_commands(self, ctx: ClickContext) -> list[str]:
         return sorted({*self.commands, *self.registry})
 
-    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
+    def get_command(self, ctx: ClickContext, cmd_name: str) -> Any:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         if cmd_name not in self.registry:
@@ -174,14 +178,14 @@ class LazyGroup(PlainHelp, TyperGroup):
         self.commands[cmd_name] = command  # (no per-group completion options)
         return command
 
-    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+    def format_help(self, ctx: ClickContext, formatter: Any) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
 
-    def shell_complete(self, ctx: typer.Context, incomplete: str) -> Any:
+    def shell_complete(self, ctx: ClickContext, incomplete: str) -> Any:
         self._listing = True
         try:
             return super().shell_complete(ctx, incomplete)
@@ -196,16 +200,16 @@ class LazyGroup(PlainHelp, TyperGroup):
         except _UsageError as exc:  # a bad root option (`-o yaml`, CSPARK_OUTPUT=yaml)
             raise _one_line(exc) from None
 
-    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
+    def resolve_command(self, ctx: ClickContext, args: list[str]) -> Any:
         try:
             return self._click_resolve_command(ctx, args)
-        except typer.BadParameter.__mro__[1] as exc:  # click's UsageError: suggest a registered name
+        except _UsageError as exc:  # suggest a registered name
             matches = difflib.get_close_matches(args[0], self.list_commands(ctx)) if args else []
             if matches:
                 exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
             raise
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: ClickContext) -> Any:
         try:
             return super().invoke(ctx)
         except _UsageError as exc:
@@ -218,7 +222,7 @@ class LazyGroup(PlainHelp, TyperGroup):
             raise typer.Exit(report(ctx, exc)) from None
 
 
-def report(ctx: typer.Context, exc: BaseException) -> int:
+def report(ctx: ClickContext, exc: BaseException) -> int:
     """Print one line (and maybe a hint) for an exception, the traceback too with --debug; return the code."""
     cli = ctx.obj if isinstance(ctx.obj, AppContext) else None
     out = cli.out if cli is not None else Output()

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, TypeVar, get_args, get_origin
 
 import typer
 from typer._coercion import RuntimeParam  # Typer 0.29's per-parameter conversion contract
@@ -29,6 +29,7 @@ from typer.core import TyperArgument, TyperCommand
 __all__ = ["PlainCommand", "PlainHelp", "install", "install_param", "is_plain"]
 
 _LEAVES = (str, int, float, bool)
+_Command = TypeVar("_Command")
 
 
 def _leaf_supported(annotation: Any) -> bool:
@@ -52,11 +53,12 @@ class PlainParam(RuntimeParam):
     """Converts one parameter's value(s) with plain Python; errors are `BadParameter` (exit 2)."""
 
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-        if get_origin(self.annotation) is list:
-            (item,) = get_args(self.annotation)
+        annotation: Any = self.annotation  # a type annotation (Typer declares the field loosely)
+        if get_origin(annotation) is list:
+            (item,) = get_args(annotation)
             values = value if isinstance(value, (list, tuple)) else [value]
             return [self._leaf(item, v, param, ctx) for v in values]
-        return self._leaf(self.annotation, value, param, ctx)
+        return self._leaf(annotation, value, param, ctx)
 
     def _leaf(self, annotation: Any, value: Any, param: Any, ctx: Any) -> Any:
         info = self.parameter_info
@@ -185,7 +187,7 @@ def install_param(param: Any) -> None:
         param._runtime_param = PlainParam(parameter_info=info, annotation=annotation)
 
 
-def install(command: Any) -> Any:
+def install(command: _Command) -> _Command:
     """Give each parameter of `command` (and of the subcommands it already holds) a plain converter, when its
     type allows; returns `command`."""
     for param in getattr(command, "params", ()):
@@ -199,7 +201,7 @@ class PlainHelp:
     """Mixin for click commands: `--help`, made per command on first use, converts without pydantic too."""
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)  # type: ignore[misc]
+        option = super().get_help_option(ctx)  # type: ignore[misc]  # a mixin: the click class follows it
         if option is not None:
             install_param(option)
         return option

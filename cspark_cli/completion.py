@@ -12,7 +12,10 @@ import json
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .context import AppContext
 
 __all__ = ["CACHE_SECONDS", "TIMEOUT_MS", "locator_candidates", "service_names"]
 
@@ -20,7 +23,7 @@ CACHE_SECONDS = 60.0
 TIMEOUT_MS = 1500.0
 
 
-def locator_candidates(cli: Any, prefix: str) -> list[str]:
+def locator_candidates(cli: AppContext, prefix: str) -> list[str]:
     """`folder/` for each folder while `prefix` has no slash yet, then `folder/service` names."""
     names = service_names(cli)
     if "/" not in prefix:
@@ -28,7 +31,7 @@ def locator_candidates(cli: Any, prefix: str) -> list[str]:
     return [name for name in names if name.startswith(prefix)]
 
 
-def service_names(cli: Any) -> list[str]:
+def service_names(cli: AppContext) -> list[str]:
     """Every `folder/service` of the active connection, from the cache when it is fresh."""
     from .profiles import atomic_write, cache_dir
 

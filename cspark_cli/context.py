@@ -82,8 +82,8 @@ def resolve_output_format(
                 raise typer.BadParameter(
                     f"{value!r} is not one of {', '.join(FORMATS)}", param_hint=f"'{source}'"
                 )
-            return value  # type: ignore[return-value]
-    return profile_default if profile_default in FORMATS else "table"  # type: ignore[return-value]
+            return next(fmt for fmt in FORMATS if fmt == value)
+    return next((fmt for fmt in FORMATS if fmt == profile_default), "table")
 
 
 class Prompter:
@@ -133,13 +133,13 @@ class AppContext:
         environ: Mapping[str, str] | None = None,
         out: Output | None = None,
         prompter: Prompter | None = None,
-        client: Any = None,
+        client: Client | None = None,
         client_factory: ClientFactory | None = None,
     ) -> None:
         self.options = options or GlobalOptions()
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.prompter = prompter or Prompter()
-        self._client = client
+        self._client: Client | None = client
         self._client_factory = client_factory
         self._owned_clients: list[Any] = []
         self._config: ProfileConfig | None = None
@@ -215,7 +215,7 @@ class AppContext:
         `anonymous`: the call needs no credentials, so none configured is fine (the health check)."""
         if self._client is None:
             self._client = self.make_client(self.connection(), anonymous=anonymous)
-        return self._client  # type: ignore[no-any-return]
+        return self._client
 
     def client_for(self, profile: str | None) -> Client:
         """The client of a profile named by a command's flag (`--from`, `--to`, `--profile-b`), or this
@@ -249,7 +249,7 @@ class AppContext:
         factory = self._client_factory or _core_client
         client = factory(**self._client_kwargs(connection, anonymous=anonymous))
         self._owned_clients.append(client)
-        return client  # type: ignore[no-any-return]
+        return client
 
     def async_client(self) -> AsyncClient:
         """An AsyncClient with the same settings, token cache and logging as `client()`, for commands

@@ -18,7 +18,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 
 import typer
 
@@ -244,7 +244,7 @@ def _peek(stream: IO[str]) -> str:
 
 def _chained(head: str, stream: IO[str]) -> IO[str]:
     """`head` (already read) followed by the rest of `stream`, as one text stream."""
-    return _Chained(head, stream)
+    return cast("IO[str]", _Chained(head, stream))  # a text stream; typeshed's TextIOBase is not an IO[str]
 
 
 class _Chained(io.TextIOBase):
@@ -263,7 +263,7 @@ class _Chained(io.TextIOBase):
             return text
         return self._rest.read(size)
 
-    def readline(self, size: int | None = -1) -> str:
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]  # as typeshed's TextIOBase
         if self._head:
             if "\n" in self._head:
                 line, _, self._head = self._head.partition("\n")
@@ -272,7 +272,7 @@ class _Chained(io.TextIOBase):
             return line + self._rest.readline()
         return self._rest.readline()
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]  # as typeshed's TextIOBase
         while line := self.readline():
             yield line
 

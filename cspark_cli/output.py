@@ -19,7 +19,7 @@ from typing import IO, Any, Literal, Protocol, get_args
 __all__ = ["FORMATS", "Column", "Output", "OutputFormat", "Progress", "cell"]
 
 OutputFormat = Literal["table", "json", "csv"]
-FORMATS: tuple[str, ...] = get_args(OutputFormat)
+FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 _MASK = "***"
 
 

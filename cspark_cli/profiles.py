@@ -124,7 +124,7 @@ class Profile:
         return [s for s in (getattr(self, f) for f in SECRET_FIELDS) if s]
 
     def without_secrets(self) -> Profile:
-        return replace(self, **dict.fromkeys(SECRET_FIELDS))
+        return replace(self, api_key=None, token=None, client_secret=None)  # SECRET_FIELDS
 
     def to_toml(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if k != "name" and v is not None}

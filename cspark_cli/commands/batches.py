@@ -199,15 +199,16 @@ class CreateFlags:
 def result_format(out: str, given: str | None) -> ResultFormat:
     """`--format`, else the extension of `--out`."""
     if given is not None:
-        if given not in ("csv", "jsonl"):
-            raise typer.BadParameter(f"{given!r} is not one of csv, jsonl", param_hint="'--format'")
-        return given  # type: ignore[return-value]
-    fmt = RESULT_FORMATS.get(Path(out).suffix.lower())
-    if fmt is None:
+        for fmt in RESULT_FORMATS.values():
+            if fmt == given:
+                return fmt
+        raise typer.BadParameter(f"{given!r} is not one of csv, jsonl", param_hint="'--format'")
+    by_suffix = RESULT_FORMATS.get(Path(out).suffix.lower())
+    if by_suffix is None:
         raise typer.BadParameter(
             f"cannot tell the format of {out!r}: use a .csv or .jsonl file, or --format", param_hint="'--out'"
         )
-    return fmt
+    return by_suffix
 
 
 def writable_target(out: str, force: bool) -> Path:
@@ -229,8 +230,8 @@ def result_rows(pulled: Any) -> list[dict[str, Any]]:
 
     rows: list[dict[str, Any]] = []
     for item in chunk_results(pulled):
-        outputs = item.get("outputs") if isinstance(item.get("outputs"), list) else []
-        chunk = {"id": item.get("id"), "size": len(outputs)}
+        outputs = item.get("outputs")
+        chunk = {"id": item.get("id"), "size": len(outputs) if isinstance(outputs, list) else 0}
         collected = ResultRows([chunk])
         collected.add([item])
         rows.extend({**row, "index": i} for i, row in enumerate(collected.rows()) if row is not None)

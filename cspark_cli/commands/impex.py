@@ -44,7 +44,7 @@ class VersionFilter(StrEnum):
 
 class IfExists(StrEnum):
     abort = "abort"
-    replace = "replace"
+    replace_ = "replace"  # not `replace`: that would hide str.replace
     add_version = "add-version"
 
 

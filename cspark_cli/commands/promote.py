@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 class IfPresent(StrEnum):
     abort = "abort"
-    replace = "replace"
+    replace_ = "replace"  # not `replace`: that would hide str.replace
     add_version = "add_version"
 
 

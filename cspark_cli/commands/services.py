@@ -10,7 +10,7 @@ import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -23,7 +23,11 @@ from ..output import Column, Output, cell
 from ..results import HOLD
 
 if TYPE_CHECKING:
-    from cspark_core import RecordResult, SparkResponse
+    from cspark_core import SparkResponse
+    from cspark_core.bulk import RecordResult
+    from cspark_core.resources.services import Versioning
+
+_Choice = TypeVar("_Choice", bound=str)
 
 app = typer.Typer(
     help="Create, execute, inspect, download, recompile and delete services.",
@@ -69,14 +73,15 @@ TagsOpt = Annotated[
     list[str] | None, typer.Option("--tag", metavar="TAGS", help="Tag (repeatable, or comma-separated).")
 ]
 DEFAULT_TIMEOUT = 600.0
-BUMPS = ("major", "minor", "patch")
+BUMPS: tuple[Versioning, ...] = ("major", "minor", "patch")
 
 
 # -- parsing helpers (usage errors name the flag) ----------
-def _choice(flag: str, value: str, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"'{flag}'")
-    return value
+def _choice(flag: str, value: str, choices: Sequence[_Choice]) -> _Choice:
+    for choice in choices:
+        if choice == value:
+            return choice
+    raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"'{flag}'")
 
 
 def _names(values: Sequence[str] | None) -> list[str] | None:
