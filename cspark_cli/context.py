@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from .exit_codes import ConfirmationRequired, Declined, SetupError
+from .options import check_choice
 from .output import FORMATS, Output, OutputFormat
 from .profiles import (
     Connection,
@@ -78,11 +79,7 @@ def resolve_output_format(
     """`-o` > `CSPARK_OUTPUT` > the profile's default > table."""
     for value, source in ((flag, "--output"), (environ.get("CSPARK_OUTPUT"), "CSPARK_OUTPUT")):
         if value:
-            if value not in FORMATS:
-                raise typer.BadParameter(
-                    f"{value!r} is not one of {', '.join(FORMATS)}", param_hint=f"'{source}'"
-                )
-            return next(fmt for fmt in FORMATS if fmt == value)
+            return check_choice(source, value, FORMATS)
     return next((fmt for fmt in FORMATS if fmt == profile_default), "table")
 
 

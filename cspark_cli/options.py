@@ -11,8 +11,9 @@ anywhere on the line because `hoist_global_options` moves them in front of the c
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -32,13 +33,17 @@ __all__ = [
     "RecordsFileOpt",
     "VerboseOpt",
     "YesOpt",
+    "check_choice",
     "check_iso",
     "check_locator",
     "complete_locators",
     "complete_output",
     "complete_profiles",
     "hoist_global_options",
+    "parse_json_object",
 ]
+
+_Choice = TypeVar("_Choice", bound=str)
 
 
 def complete_profiles(incomplete: str) -> list[str]:
@@ -169,7 +174,29 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
-# -- checking dates and locators before the first request (usage errors, exit 2, naming the flag) ----------
+# -- checking values before the first request (usage errors, exit 2, naming the flag) ----------
+def check_choice(flag: str, value: str, choices: Sequence[_Choice]) -> _Choice:
+    """`value` when it is one of `choices` (typed as they are: pass the SDK's constants, imported when the
+    command runs); a `typer.BadParameter` naming `flag` otherwise. The one way a command checks a choice."""
+    for choice in choices:
+        if choice == value:
+            return choice
+    raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"'{flag}'")
+
+
+def parse_json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
+    """A flag's JSON object (`--extras`, `--summary`; None when not given); a usage error naming `flag` for
+    bad JSON or another JSON value."""
+    from .inputs import parse_json_option
+
+    if raw is None:
+        return None
+    value = parse_json_option(flag, raw)
+    if not isinstance(value, dict):
+        raise typer.BadParameter(f"must be a JSON object, got {type(value).__name__}", param_hint=f"'{flag}'")
+    return value
+
+
 def check_iso(flag: str, value: str | None) -> str | None:
     """An ISO date or timestamp (None passes); a `typer.BadParameter` naming `flag` otherwise."""
     if value is None:

@@ -11,6 +11,7 @@ import typer
 
 from ..context import AppContext
 from ..exit_codes import CliError, SetupError, api_message
+from ..options import check_choice
 from ..output import FORMATS
 from ..profiles import Connection, Credentials, FileTokenCache, Profile, forget_tokens, resolve_connection
 
@@ -85,10 +86,8 @@ def login(
         )
     if client_secret_stdin and not client_id:
         raise typer.BadParameter("--client-secret-stdin needs --client-id", param_hint="'--client-id'")
-    if default_output is not None and default_output not in FORMATS:
-        raise typer.BadParameter(
-            f"{default_output!r} is not one of {', '.join(FORMATS)}", param_hint="'--default-output'"
-        )
+    if default_output is not None:
+        check_choice("--default-output", default_output, FORMATS)
     ask = _Asker(cli)
     profile_name = ask.name(name or cli.options.profile)
     location = ask.location(base_url, env, tenant)

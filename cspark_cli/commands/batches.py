@@ -25,10 +25,18 @@ import typer
 
 from ..context import AppContext
 from ..exit_codes import Interrupted
-from ..inputs import iter_records, parse_inputs, parse_json_option, read_records
-from ..options import LocatorArg, RecordsFileOpt, YesOpt, check_iso, check_locator
+from ..inputs import iter_records, parse_inputs, read_records
+from ..options import (
+    LocatorArg,
+    RecordsFileOpt,
+    YesOpt,
+    check_choice,
+    check_iso,
+    check_locator,
+    parse_json_object,
+)
 from ..output import Column, Progress, cell
-from ..results import ResultFormat, ResultsFile, ResultWriter, partial_path
+from ..results import RESULT_FORMAT_NAMES, ResultFormat, ResultsFile, ResultWriter, partial_path
 
 if TYPE_CHECKING:
     from cspark_core import SparkResponse
@@ -138,15 +146,6 @@ DESCRIBE_COLUMNS = [
 
 
 # -- parsing helpers ----------
-def _json_object(flag: str, raw: str | None) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    value = parse_json_option(flag, raw)
-    if not isinstance(value, dict):
-        raise typer.BadParameter(f"must be a JSON object, got {type(value).__name__}", param_hint=f"'{flag}'")
-    return value
-
-
 def _positive(flag: str, value: float | None) -> float | None:
     if value is not None and value <= 0:
         raise typer.BadParameter(f"must be greater than 0, got {value:g}", param_hint=f"'{flag}'")
@@ -192,17 +191,14 @@ class CreateFlags:
             "max_input_size": _positive("--max-input-size", self.max_input_size),
             "max_output_size": _positive("--max-output-size", self.max_output_size),
             "accuracy": self.accuracy,
-            "extras": _json_object("--extras", self.extras),
+            "extras": parse_json_object("--extras", self.extras),
         }
 
 
 def result_format(out: str, given: str | None) -> ResultFormat:
     """`--format`, else the extension of `--out`."""
     if given is not None:
-        for fmt in RESULT_FORMATS.values():
-            if fmt == given:
-                return fmt
-        raise typer.BadParameter(f"{given!r} is not one of csv, jsonl", param_hint="'--format'")
+        return check_choice("--format", given, RESULT_FORMAT_NAMES)
     by_suffix = RESULT_FORMATS.get(Path(out).suffix.lower())
     if by_suffix is None:
         raise typer.BadParameter(
@@ -458,7 +454,7 @@ def push(
     if not records:
         raise typer.BadParameter(f"{file!r} holds no records", param_hint="'--file'")
     common = parse_inputs(parameters, flag="--parameters") or None
-    chunk_summary = _json_object("--summary", summary)
+    chunk_summary = parse_json_object("--summary", summary)
     res = (
         cli.client()
         .batches.of(batch_id)
@@ -587,7 +583,7 @@ def run(
         unique_record_key, min_runners, max_runners, accuracy=accuracy,
     ).kwargs()  # fmt: skip
     common = parse_inputs(parameters, flag="--parameters") or None
-    chunk_summary = _json_object("--summary", summary)
+    chunk_summary = parse_json_object("--summary", summary)
     records = iter_records(file)
     first = next(records, None)
     if first is None:

@@ -10,7 +10,7 @@ import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,7 +18,17 @@ from ..context import AppContext
 from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
 from ..exit_codes import Incomplete
 from ..inputs import iter_records, parse_inputs, parse_json_option, read_stdin
-from ..options import InputArgs, InputsOpt, LocatorArg, NoWaitOpt, YesOpt, check_iso, check_locator
+from ..options import (
+    InputArgs,
+    InputsOpt,
+    LocatorArg,
+    NoWaitOpt,
+    YesOpt,
+    check_choice,
+    check_iso,
+    check_locator,
+    parse_json_object,
+)
 from ..output import Column, Output, cell
 from ..results import HOLD
 
@@ -26,8 +36,6 @@ if TYPE_CHECKING:
     from cspark_core import SparkResponse
     from cspark_core.bulk import RecordResult
     from cspark_core.resources.services import Versioning
-
-_Choice = TypeVar("_Choice", bound=str)
 
 app = typer.Typer(
     help="Create, execute, inspect, download, recompile and delete services.",
@@ -73,15 +81,9 @@ TagsOpt = Annotated[
     list[str] | None, typer.Option("--tag", metavar="TAGS", help="Tag (repeatable, or comma-separated).")
 ]
 DEFAULT_TIMEOUT = 600.0
-BUMPS: tuple[Versioning, ...] = ("major", "minor", "patch")
 
 
 # -- parsing helpers (usage errors name the flag) ----------
-def _choice(flag: str, value: str, choices: Sequence[_Choice]) -> _Choice:
-    for choice in choices:
-        if choice == value:
-            return choice
-    raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"'{flag}'")
 
 
 def _names(values: Sequence[str] | None) -> list[str] | None:
@@ -373,10 +375,10 @@ def execute(
         "debug_solve": debug_solve or None,
         "downloadable": downloadable or None,
         "compiler_type": compiler_type,
-        "extras": _extras(extras),
+        "extras": parse_json_object("--extras", extras),
     }
     options.update({key: value for key, value in flags.items() if value is not None})
-    _choice("--response-format", response_format, ("original", "alike"))
+    check_choice("--response-format", response_format, ("original", "alike"))
     if records is not None:
         if response_format != "original":
             raise typer.BadParameter("applies to one record only", param_hint="'--response-format'")
@@ -387,15 +389,6 @@ def execute(
     record = parse_inputs(inputs)
     res = cli.client().services.execute(locator, record, response_format=response_format, **options)
     render_execute(cli.out, res.data, single=True, inputs=_echoed(res, record) if echo_inputs else None)
-
-
-def _extras(raw: str | None) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    value = parse_json_option("--extras", raw)
-    if not isinstance(value, dict):
-        raise typer.BadParameter("must be a JSON object", param_hint="'--extras'")
-    return value
 
 
 # -- validate, transform, metadata ----------
@@ -432,7 +425,7 @@ def validate(
     """Show each input's validation rules (allowed values, ranges, options)."""
     cli = AppContext.of(ctx)
     check_locator(locator)
-    kind = _choice("--validation-type", validation_type, ("static", "dynamic"))
+    kind = check_choice("--validation-type", validation_type, _validation_types())
     options = _common_options(
         version, version_id, transaction_date, call_purpose, source_system, correlation_id
     )
@@ -470,7 +463,7 @@ def transform(
     """Execute through a transform document: send any JSON, get what the transform maps it to."""
     cli = AppContext.of(ctx)
     check_locator(locator)
-    _choice("--api-version", api_version, ("v3", "v4"))
+    check_choice("--api-version", api_version, ("v3", "v4"))
     body = _transform_body(inputs)
     options = _common_options(
         version, version_id, transaction_date, call_purpose, source_system, correlation_id
@@ -628,13 +621,32 @@ def _upload_view(upload: SparkResponse) -> dict[str, Any]:
     return dict(zip(("job_id", "file_id", "engine_id"), upload_ids(upload), strict=True))
 
 
+def _bump(flag: str, value: str) -> Versioning:
+    """A version bump flag, checked against the SDK's choices."""
+    from cspark_core.resources.services import VERSIONING
+
+    return check_choice(flag, value, VERSIONING)
+
+
+def _validation_types() -> tuple[str, ...]:
+    from cspark_core.resources.services import VALIDATION_TYPES
+
+    return tuple(VALIDATION_TYPES)
+
+
+def _download_types() -> tuple[str, ...]:
+    from cspark_core.resources.services import DOWNLOAD_TYPES
+
+    return tuple(DOWNLOAD_TYPES)
+
+
 def _upload_args(
     locator: str, file_name: str | None, versioning: str, start_date: str | None, end_date: str | None
 ) -> dict[str, Any]:
     check_locator(locator, folder_service=True)
     return {
         "file_name": file_name,
-        "versioning": _choice("--versioning", versioning, BUMPS),
+        "versioning": _bump("--versioning", versioning),
         "start_date": check_iso("--start-date", start_date),
         "end_date": check_iso("--end-date", end_date),
     }
@@ -766,7 +778,7 @@ def publish(
     check_locator(locator, folder_service=True)
     res = cli.client().services.publish(
         locator, file_id=file_id, engine_id=engine_id, draft_name=draft_name,
-        versioning=_choice("--versioning", versioning, BUMPS),
+        versioning=_bump("--versioning", versioning),
         start_date=check_iso("--start-date", start_date), end_date=check_iso("--end-date", end_date),
         track_user=track_user, version_label=label,
         release_notes=release_notes, tags=_names(tags),
@@ -807,7 +819,7 @@ def recompile(
     check_locator(locator, folder_service=True)
     with cli.out.spinner(f"Recompiling {locator}"):
         res = cli.client().services.recompile(
-            locator, version_id=version_id, upgrade=_choice("--upgrade", upgrade, BUMPS), compiler=compiler,
+            locator, version_id=version_id, upgrade=_bump("--upgrade", upgrade), compiler=compiler,
             release_notes=release_notes, label=label, start_date=check_iso("--start-date", start_date),
             end_date=check_iso("--end-date", end_date), tags=_names(tags), wait=wait, timeout=timeout,
             poll_interval=poll_interval,
@@ -839,7 +851,7 @@ def download(
     """Download a service's workbook (the server's file name in the current folder, unless --out)."""
     cli = AppContext.of(ctx)
     check_locator(locator, folder_service=True)
-    _choice("--type", kind, ("original", "configured"))
+    check_choice("--type", kind, _download_types())
     client = cli.client()
 
     def fetch(to: Path) -> Any:

@@ -51,7 +51,7 @@ SOURCE_SYSTEM = "cspark"
 V3_PURPOSE = "Single Execution"
 V4_PURPOSE = "Sync Batch Execution"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-VERSIONING = ("major", "minor", "patch")
+VERSIONING: tuple[Versioning, ...] = ("major", "minor", "patch")
 COMPILER_TYPES = {name.lower(): name for name in ("Neuron", "Type3", "Type2", "Type1", "Xconnector")}
 VALIDATION_TYPES = {
     "static": "default_values",
