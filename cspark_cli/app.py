@@ -1,5 +1,5 @@
 """The root Typer app: global options, lazily loaded command groups, and the one place errors become
-exit codes. Reached through `cspark_cli.main` (`run()`, `app`); the registry of groups is `main.COMMANDS`.
+exit codes. Reached through `cspark_cli.main` (`run()`, `app`); the registry of groups is `commands.COMMANDS`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from cspark._version import __version__
 
 from .coercion import PlainCommand, PlainHelp
 from .coercion import install as plain_coercion
+from .commands import COMMANDS
 from .context import AppContext, GlobalOptions
 from .examples import epilog
 from .exit_codes import Cancelled, describe
-from .main import COMMANDS
 from .options import (
     DebugOpt,
     NoColorOpt,

@@ -91,7 +91,7 @@ def _split_dest(out: str | Path | None) -> tuple[Path, Path | None]:
 def final_name(response: Any, fallback: str) -> str:
     """The server's file name (Content-Disposition) or `fallback`, made a safe base name (no folders, no
     leading dot, bounded length): never a path, never a dotfile."""
-    from cspark_core.resources._base import file_name_from, safe_file_name
+    from cspark_core.resources.files import file_name_from, safe_file_name
 
     return file_name_from(getattr(response, "headers", {}) or {}, safe_file_name(fallback, "download"))
 

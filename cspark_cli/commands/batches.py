@@ -247,7 +247,7 @@ def output_names(rows: Sequence[Mapping[str, Any] | None]) -> list[str]:
 def atomic_text(path: Path) -> Iterator[IO[str]]:
     """A text file written beside `path` and renamed over it only when the block succeeds (the SDK's
     atomic writer, which downloads use too)."""
-    from cspark_core.resources._base import atomic_writer
+    from cspark_core.resources.files import atomic_writer
 
     with atomic_writer(path) as raw:
         stream = io.TextIOWrapper(raw, encoding="utf-8", newline="")

@@ -1,5 +1,7 @@
 """Temporary files Spark hands out as absolute URLs: rehydrated workbooks, log archives,
-export packages. Also home of the request for such a URL, which logs and ImpEx share.
+export packages. Also home of the request for such a URL, which logs and ImpEx share, and of the file
+helpers every download uses (public here for SDK and CLI callers): `atomic_writer`, `file_name_from`,
+`safe_file_name`.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from ..errors import SparkSdkError
 from ..log import mask_url
 from ..request import ApiRequest
 from ..response import SparkResponse
-from ._base import CHUNK, AsyncResource, Resource
+from ._base import CHUNK, AsyncResource, Resource, atomic_writer, file_name_from, safe_file_name
 
-__all__ = ["AsyncFiles", "Files", "file_request"]
+__all__ = ["AsyncFiles", "Files", "atomic_writer", "file_name_from", "file_request", "safe_file_name"]
 
 Target = str | os.PathLike[str] | None
 

@@ -16,7 +16,7 @@ import pytest
 import typer
 
 from cspark_cli.app import load_group
-from cspark_cli.main import COMMANDS
+from cspark_cli.commands import COMMANDS
 from cspark_core import Client
 from cspark_core.resources._base import Resource
 

@@ -12,7 +12,7 @@ import typer
 
 from cspark_cli.app import app as root_app
 from cspark_cli.app import load_group
-from cspark_cli.main import COMMANDS
+from cspark_cli.commands import COMMANDS
 
 from .test_command_coverage import RENAMED, _client, areas, sdk_methods
 

@@ -19,7 +19,7 @@ def test_generated_files_are_fresh(script: str) -> None:
 
 
 def test_completions_cover_every_registered_group() -> None:
-    from cspark_cli.main import COMMANDS
+    from cspark_cli.commands import COMMANDS
 
     for shell in ("bash", "zsh", "fish"):
         text = (ROOT / "completions" / f"cspark.{shell}").read_text()

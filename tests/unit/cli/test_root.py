@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cspark._version import __version__
+from cspark_cli.commands import COMMANDS
 from cspark_cli.exit_codes import describe
-from cspark_cli.main import COMMANDS, app
+from cspark_cli.main import app
 from cspark_core import (
     BadRequestError,
     JobFailedError,

@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from cspark_cli.app import CommandsGroup, build_group, load_group
 from cspark_cli.coercion import PlainParam
-from cspark_cli.main import COMMANDS, app
+from cspark_cli.commands import COMMANDS
+from cspark_cli.main import app
 
 
 def _all_commands() -> list[tuple[str, object]]:
