@@ -29,7 +29,7 @@ from .output import Output
 if TYPE_CHECKING:
     from cspark_core import SparkResponse
 
-__all__ = ["DownloadUsageError", "ForceOpt", "OutPathOpt", "Saved", "render_saved", "save_download"]
+__all__ = ["DownloadUsageError", "OutPathOpt", "Saved", "render_saved", "save_download"]
 
 OutPathOpt = Annotated[
     str | None,  # not Path: it would drop the trailing slash that says "a folder"
@@ -41,7 +41,6 @@ OutPathOpt = Annotated[
         show_default=False,
     ),
 ]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
 
 Fetch = Callable[[Path], "SparkResponse"]
 

@@ -22,15 +22,21 @@ from .output import FORMATS
 __all__ = [
     "GLOBAL_FLAGS",
     "GLOBAL_VALUED",
+    "CallPurposeOpt",
+    "CorrelationIdOpt",
     "DebugOpt",
+    "ForceOpt",
     "InputArgs",
     "InputsOpt",
     "LocatorArg",
     "NoColorOpt",
+    "PollIntervalOpt",
     "ProfileOpt",
     "QueryOpt",
     "QuietOpt",
     "RecordsFileOpt",
+    "SourceSystemOpt",
+    "TimeoutOpt",
     "VerboseOpt",
     "YesOpt",
     "check_choice",
@@ -139,6 +145,22 @@ RecordsFileOpt = Annotated[
     ),
 ]
 NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Start the job, print its id and return.")]
+
+# -- options several areas share (one definition each) ----------
+CallPurposeOpt = Annotated[str | None, typer.Option("--call-purpose", help="Call purpose, for the logs.")]
+SourceSystemOpt = Annotated[
+    str | None, typer.Option("--source-system", help="Source system, for the logs (default: cspark).")
+]
+CorrelationIdOpt = Annotated[
+    str | None, typer.Option("--correlation-id", help="Correlation id, for the logs.")
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.001, help="Seconds to wait for the job (exit 7 after).")
+]
+PollIntervalOpt = Annotated[
+    float, typer.Option("--poll-interval", min=0, help="Seconds between status checks.")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
 
 
 # -- global options: accepted anywhere on the line ----------

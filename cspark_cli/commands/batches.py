@@ -27,8 +27,14 @@ from ..context import AppContext
 from ..exit_codes import Interrupted
 from ..inputs import iter_records, parse_inputs, read_records
 from ..options import (
+    CallPurposeOpt,
+    CorrelationIdOpt,
+    ForceOpt,
     LocatorArg,
+    PollIntervalOpt,
     RecordsFileOpt,
+    SourceSystemOpt,
+    TimeoutOpt,
     YesOpt,
     check_choice,
     check_iso,
@@ -64,13 +70,6 @@ SelectedOutputOpt = Annotated[
     list[str] | None,
     typer.Option("--selected-output", help="Only return this output. Repeatable.", show_default=False),
 ]
-CallPurposeOpt = Annotated[
-    str | None, typer.Option(help="Call purpose (default: Async Batch Execution).", show_default=False)
-]
-SourceSystemOpt = Annotated[
-    str | None, typer.Option(help="Source system tag (default: cspark).", show_default=False)
-]
-CorrelationIdOpt = Annotated[str | None, typer.Option(help="Correlation id tag.", show_default=False)]
 UniqueRecordKeyOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -123,9 +122,6 @@ SummaryOpt = Annotated[
     ),
 ]
 ChunkSizeOpt = Annotated[int, typer.Option(min=1, help="Records per chunk.")]
-TimeoutOpt = Annotated[float, typer.Option(min=0.001, help="Seconds to wait for the results (exit 7 after).")]
-PollIntervalOpt = Annotated[float, typer.Option(min=0.0, help="Seconds between polls when nothing is ready.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite --out if it exists.")]
 FormatOpt = Annotated[
     str | None,
     typer.Option(

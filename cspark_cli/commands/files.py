@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 import typer
 
 from ..context import AppContext
-from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
+from ..downloads import OutPathOpt, render_saved, save_download
+from ..options import ForceOpt
 
 app = typer.Typer(help="Download files Spark hands out as URLs.", no_args_is_help=True, rich_markup_mode=None)
 

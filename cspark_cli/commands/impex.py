@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from ..context import AppContext
-from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import NoWaitOpt, YesOpt, check_locator
+from ..downloads import OutPathOpt, render_saved, save_download
+from ..options import (
+    CorrelationIdOpt,
+    ForceOpt,
+    NoWaitOpt,
+    PollIntervalOpt,
+    SourceSystemOpt,
+    TimeoutOpt,
+    YesOpt,
+    check_locator,
+)
 from ..output import Column
 
 if TYPE_CHECKING:
@@ -55,13 +64,6 @@ class Upgrade(StrEnum):
 
 
 JobIdArg = Annotated[str, typer.Argument(metavar="JOB_ID", help="The job id.", show_default=False)]
-SourceSystemOpt = Annotated[
-    str | None, typer.Option(help="Source system tag (default: cspark).", show_default=False)
-]
-CorrelationIdOpt = Annotated[str | None, typer.Option(help="Correlation id tag.", show_default=False)]
-TimeoutOpt = Annotated[float, typer.Option(min=0.001, help="Seconds to wait for the job (exit 7 after).")]
-PollIntervalOpt = Annotated[float, typer.Option(min=0.0, help="Seconds between status checks.")]
-
 JOB_COLUMNS = [
     Column("ID", "id"),
     Column("Status", "status"),

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..context import AppContext
-from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import LocatorArg, NoWaitOpt, check_iso, check_locator
+from ..downloads import OutPathOpt, render_saved, save_download
+from ..options import ForceOpt, LocatorArg, NoWaitOpt, check_iso, check_locator
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -15,14 +15,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..context import AppContext
-from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
+from ..downloads import OutPathOpt, render_saved, save_download
 from ..exit_codes import Incomplete
 from ..inputs import iter_records, parse_inputs, parse_json_option, read_stdin
 from ..options import (
+    CallPurposeOpt,
+    CorrelationIdOpt,
+    ForceOpt,
     InputArgs,
     InputsOpt,
     LocatorArg,
     NoWaitOpt,
+    PollIntervalOpt,
+    SourceSystemOpt,
+    TimeoutOpt,
     YesOpt,
     check_choice,
     check_iso,
@@ -50,13 +56,6 @@ TransactionDateOpt = Annotated[
     str | None,
     typer.Option("--transaction-date", "--active-since", help="Use the version active at this ISO date."),
 ]
-CallPurposeOpt = Annotated[str | None, typer.Option("--call-purpose", help="Call purpose, for the logs.")]
-SourceSystemOpt = Annotated[
-    str | None, typer.Option("--source-system", help="Source system (default: cspark).")
-]
-CorrelationIdOpt = Annotated[
-    str | None, typer.Option("--correlation-id", help="Correlation id, for the logs.")
-]
 FileOpt = Annotated[
     Path,
     typer.Option(
@@ -70,12 +69,6 @@ VersioningOpt = Annotated[str, typer.Option("--versioning", help="Version bump: 
 StartDateOpt = Annotated[str | None, typer.Option("--start-date", help="Effective from (ISO; default: now).")]
 EndDateOpt = Annotated[
     str | None, typer.Option("--end-date", help="Effective until (ISO; default: start + 10 years).")
-]
-TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", min=0.001, help="Seconds to wait for the compilation job.")
-]
-PollIntervalOpt = Annotated[
-    float, typer.Option("--poll-interval", min=0, help="Seconds between status polls.")
 ]
 TagsOpt = Annotated[
     list[str] | None, typer.Option("--tag", metavar="TAGS", help="Tag (repeatable, or comma-separated).")

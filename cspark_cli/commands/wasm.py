@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from ..context import AppContext
-from ..downloads import ForceOpt, OutPathOpt, render_saved, save_download
-from ..options import LocatorArg, check_locator
+from ..downloads import OutPathOpt, render_saved, save_download
+from ..options import ForceOpt, LocatorArg, check_locator
 
 app = typer.Typer(help="Download a service's WASM module.", no_args_is_help=True, rich_markup_mode=None)
 
