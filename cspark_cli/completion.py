@@ -41,15 +41,9 @@ def service_names(cli: AppContext) -> list[str]:
     if cached is not None:
         return cached
     quick = replace(connection, timeout=TIMEOUT_MS, max_retries=0)
-    res = cli.make_client(quick).services.search()
-    rows = res.items
-    names = sorted(
-        {
-            f"{row.get('folderName')}/{row.get('serviceName') or row.get('fileName')}"
-            for row in rows
-            if isinstance(row, dict) and row.get("folderName")
-        }
-    )
+    from cspark_core.resources.services import service_paths
+
+    names = service_paths(cli.make_client(quick).services.search())
     atomic_write(path, json.dumps({"at": time.time(), "names": names}).encode())
     return names
 

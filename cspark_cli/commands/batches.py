@@ -216,18 +216,11 @@ def writable_target(out: str, force: bool) -> Path:
 
 
 # -- results files ----------
-def result_rows(pulled: Any) -> list[dict[str, Any]]:
+def result_rows(pulled: SparkResponse) -> list[dict[str, Any]]:
     """One row per record of a pull reply: chunk id, index in the chunk, outputs, errors, warnings."""
-    from cspark_core.resources.batches import ResultRows, chunk_results
+    from cspark_core.resources.batches import pulled_rows
 
-    rows: list[dict[str, Any]] = []
-    for item in chunk_results(pulled):
-        outputs = item.get("outputs")
-        chunk = {"id": item.get("id"), "size": len(outputs) if isinstance(outputs, list) else 0}
-        collected = ResultRows([chunk])
-        collected.add([item])
-        rows.extend({**row, "index": i} for i, row in enumerate(collected.rows()) if row is not None)
-    return rows
+    return pulled_rows(pulled)
 
 
 def output_names(rows: Sequence[Mapping[str, Any] | None]) -> list[str]:
@@ -367,9 +360,9 @@ def describe(ctx: typer.Context) -> None:
     """List pipelines in progress and those finished within about the last hour."""
     cli = AppContext.of(ctx)
     res = cli.client().batches.describe()
-    data = res.data if isinstance(res.data, Mapping) else {}
-    rows = [*data.get("in_progress_batches", []), *data.get("recent_batches", [])]
-    cli.out.result(res.data, rows=rows, columns=DESCRIBE_COLUMNS)
+    from cspark_core.resources.batches import described_batches
+
+    cli.out.result(res.data, rows=described_batches(res), columns=DESCRIBE_COLUMNS)
 
 
 @app.command("create")

@@ -125,7 +125,9 @@ def _render_job(cli: AppContext, res: SparkResponse) -> None:
 
 def _render_started(cli: AppContext, res: SparkResponse, what: str) -> None:
     """A job that was started and not waited for: its id on stdout (a table), Spark's reply with `-o json`."""
-    job_id = res.data.get("id") if isinstance(res.data, Mapping) else None
+    from cspark_core.resources.impex import started_job_id
+
+    job_id = started_job_id(res)
     if cli.out.bare:
         cli.out.raw(str(job_id))
     else:
@@ -194,9 +196,11 @@ def export(
     seen: list[str] = []  # the job's id, from its first status reply
 
     def remember(res: SparkResponse) -> None:
-        job_id = res.data.get("id") if isinstance(res.data, Mapping) else None
+        from cspark_core.resources.impex import started_job_id
+
+        job_id = started_job_id(res)
         if job_id and not seen:
-            seen.append(str(job_id))
+            seen.append(job_id)
 
     def fetch(to: Path) -> SparkResponse:
         try:

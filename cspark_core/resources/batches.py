@@ -37,6 +37,8 @@ __all__ = [
     "batch_id_of",
     "chunk_results",
     "create_chunks",
+    "described_batches",
+    "pulled_rows",
     "records_available",
     "records_progress",
     "to_columnar",
@@ -342,6 +344,26 @@ def batch_detail(res: SparkResponse) -> dict[str, Any]:
         return {}
     detail = data.get("data") or data.get("meta") or {}
     return {"id": data.get("id"), **(detail if isinstance(detail, Mapping) else {})}
+
+
+def described_batches(res: SparkResponse) -> list[Any]:
+    """The pipelines of a describe reply: those in progress, then those finished lately."""
+    data = res.data if isinstance(res.data, Mapping) else {}
+    return [*data.get("in_progress_batches", []), *data.get("recent_batches", [])]
+
+
+def pulled_rows(res: SparkResponse) -> list[dict[str, Any]]:
+    """One row per record of a pull reply, chunk by chunk: `chunk_id`, `index` (in its chunk), `outputs`,
+    `errors`, `warnings`, `process_time`."""
+    rows: list[dict[str, Any]] = []
+    for item in chunk_results(res):
+        outputs = item.get("outputs")
+        collected = ResultRows(
+            [{"id": item.get("id"), "size": len(outputs) if isinstance(outputs, list) else 0}]
+        )
+        collected.add([item])
+        rows.extend({**row, "index": i} for i, row in enumerate(collected.rows()) if row is not None)
+    return rows
 
 
 def _status_of(data: Any) -> Mapping[str, Any]:

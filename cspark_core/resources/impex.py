@@ -41,6 +41,7 @@ __all__ = [
     "imported_services",
     "package_path",
     "services_modify",
+    "started_job_id",
 ]
 
 Names = str | UriParams | Sequence[str | UriParams] | None
@@ -217,6 +218,12 @@ def import_request(
 
 
 # --- replies --------------------------------------------------------------------------------------------
+
+
+def started_job_id(res: SparkResponse) -> str | None:
+    """The job id of an initiate or status reply, None when it has none (unlike `job_id_of`, no error)."""
+    found = res.data.get("id") if isinstance(res.data, Mapping) else None
+    return str(found) if found else None
 
 
 def job_id_of(res: SparkResponse, kind: str) -> str:

@@ -622,6 +622,17 @@ def recompile_job_id(res: SparkResponse) -> str:
     return str(body["jobId"])
 
 
+def service_paths(res: SparkResponse) -> list[str]:
+    """Every `folder/service` a search reply lists, sorted, once each."""
+    return sorted(
+        {
+            f"{row.get('folderName')}/{row.get('serviceName') or row.get('fileName')}"
+            for row in res.items
+            if isinstance(row, Mapping) and row.get("folderName")
+        }
+    )
+
+
 def step(res: SparkResponse, name: str) -> SparkResponse:
     """One step's reply out of `compile`'s or `create`'s combined reply ("upload", "compilation" or
     "publication"); its `.data` is None when the step is not there."""

@@ -351,3 +351,20 @@ def test_active_since_is_sent_alike_by_batches_and_v4_execute(given: Any, sent: 
         execute_request("f/s", {"a": 1}, {"active_since": given}).json["request_meta"]["transaction_date"]
         == sent
     )
+
+
+def test_batch_detail_reads_data_or_meta_beside_the_id() -> None:
+    from cspark_core import SparkResponse
+    from cspark_core.resources.batches import batch_detail, described_batches
+
+    assert batch_detail(SparkResponse(200, {"id": "b1", "data": {"status": "closed"}})) == {
+        "id": "b1",
+        "status": "closed",
+    }
+    assert (
+        batch_detail(SparkResponse(200, {"id": "b1", "meta": {"status": "cancelled"}}))["status"]
+        == "cancelled"
+    )
+    assert batch_detail(SparkResponse(200, None)) == {}
+    both = {"in_progress_batches": [{"id": "a"}], "recent_batches": [{"id": "b"}]}
+    assert [row["id"] for row in described_batches(SparkResponse(200, both))] == ["a", "b"]

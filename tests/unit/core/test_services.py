@@ -552,3 +552,15 @@ def test_transform_body_is_any_json() -> None:
     assert sv.transform_request("f/s", ["x"], None, "v3", {}).json == ["x"]
     with pytest.raises(SparkSdkError, match="not valid JSON"):
         sv.transform_request("f/s", "{oops", None, "v3", {})
+
+
+def test_service_paths_and_schema_fields_read_their_replies() -> None:
+    from cspark_core import SparkResponse
+    from cspark_core.resources.services import schema_fields, service_paths
+
+    found = {
+        "response_data": [{"folderName": "f", "serviceName": "b"}, {"folderName": "f", "fileName": "a"}, {}]
+    }
+    assert service_paths(SparkResponse(200, found)) == ["f/a", "f/b"]
+    book = {"status": "Success", "data": {"xlInputs": [{"name": "x"}], "xOutput": None}}
+    assert schema_fields(SparkResponse(200, book)) == ([{"name": "x"}], [])
