@@ -13,11 +13,12 @@ from typing import Any
 
 import uvicorn
 
-from .app import Limits, Runtime, build_app
+from .app import build_app
 from .batches import Batches
 from .faults import fault_from
 from .files import Files
 from .jobs import INSTANT
+from .runtime import Limits, Runtime
 from .security import Credentials, TokenIssuer
 from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS, State
 from .workers import make_calculator

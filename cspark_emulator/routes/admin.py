@@ -8,10 +8,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, Runtime, json_reply
 from ..faults import fault_from
+from ..http import Ctx, Route, json_reply
 from ..jobs import SPEEDS
 from ..models import bad_request
+from ..runtime import Runtime
 
 
 async def reset(ctx: Ctx) -> Response:

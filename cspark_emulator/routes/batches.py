@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
 from ..batches import detail_body, status_body
+from ..http import Ctx, Route, json_reply
 from ..models import bad_request
 from ..state import Target
 from .common import merge_targets, options_from, parse_locator

@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from ..app import Ctx, Handler, Route
+from ..http import Ctx, Handler, Route
 from ..models import Service, Version, bad_request
 from ..state import ExecOptions, Target
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
 from ..batches import records_from
+from ..http import Ctx, Route, json_reply
 from ..models import bad_request
 from ..state import ExecOptions, Execution, Target
 from .common import (

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply, v1_reply
+from ..http import Ctx, Route, json_reply, v1_reply
 from ..models import ApiError, Folder, bad_request
 from .common import int_field, search_items, service_summary
 

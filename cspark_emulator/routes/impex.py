@@ -9,8 +9,8 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
 from ..files import ZIP
+from ..http import Ctx, Route, json_reply
 from ..impex import build_package, import_package, select
 from ..jobs import Job
 from ..models import ApiError, bad_request, iso_ms

@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, v1_reply, v3_reply
 from ..files import XLSX, ZIP
+from ..http import Ctx, Route, v1_reply, v3_reply
 from ..jobs import Job
 from ..models import CallLog, bad_request
 from .common import int_field, search_items

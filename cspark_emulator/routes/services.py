@@ -9,8 +9,8 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..app import Ctx, Route, file_reply, json_reply, v1_reply, v3_reply
 from ..files import XLSX
+from ..http import Ctx, Route, file_reply, json_reply, v1_reply, v3_reply
 from ..models import ApiError, Service, Version, bad_request, bump, semver_key, truthy
 from ..state import ExecOptions
 from .common import (

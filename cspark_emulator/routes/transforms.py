@@ -18,7 +18,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
+from ..http import Ctx, Route, json_reply
 from ..models import bad_request, iso_ms, not_found
 from ..state import Target
 from .common import int_field, merge_targets, options_from, parse_locator, version_meta

@@ -12,8 +12,8 @@ import zipfile
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, file_reply
 from ..files import ZIP
+from ..http import Ctx, Route, file_reply
 from .common import is_public, target_from_path
 
 
