@@ -13,7 +13,8 @@ import zipfile
 from typing import Any
 
 from .models import ApiError, Service, Version, bad_request, semver_key
-from .state import State, Target
+from .state import State
+from .state.targets import Target, parse_locator
 
 FORMAT = "cspark-emulator-export/1"
 
@@ -43,8 +44,6 @@ def select(state: State, inputs: dict[str, Any], version_filter: str) -> list[tu
         for service in services:
             add(service, pick(service))
     for text in inputs.get("services") or []:
-        from .routes.common import parse_locator
-
         target = parse_locator(text, "inputs.services")
         service, _ = state.resolve(
             Target(folder=target.folder, service=target.service, service_id=target.service_id)

@@ -7,12 +7,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batches import Batches
 from .faults import Faults
 from .files import Files
 from .jobs import INSTANT
 from .security import Credentials, TokenIssuer
 from .state import State
+from .state.batches import Batches
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from typing import Any
 import uvicorn
 
 from .app import build_app
-from .batches import Batches
 from .faults import fault_from
 from .files import Files
 from .jobs import INSTANT
@@ -58,7 +57,7 @@ def build_runtime(options: Options, origin: str) -> Runtime:
         max_call_log_records=options.max_call_log_records,
         calculator=make_calculator(options.workers),
     )
-    batches = Batches(state)
+    batches = state.batches
     rt = Runtime(
         tenant=options.tenant,
         credentials=credentials,

@@ -1,14 +1,14 @@
-"""Batch pipelines (spark-api.md §8); the pipeline rules live in ``cspark_emulator/batches.py``."""
+"""Batch pipelines (spark-api.md §8); the pipeline rules live in ``cspark_emulator/state/batches.py``."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..batches import detail_body, status_body
 from ..http import Ctx, Route, json_reply
 from ..models import bad_request
-from ..state import Target
-from .common import merge_targets, options_from, parse_locator
+from ..state.batches import detail_body, status_body
+from ..state.targets import Target, merge_targets, parse_locator
+from .common import options_from
 
 RECENT_SECONDS = 3600
 

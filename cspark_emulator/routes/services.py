@@ -13,17 +13,8 @@ from ..files import XLSX
 from ..http import Ctx, Route, file_reply, json_reply, v1_reply, v3_reply
 from ..models import ApiError, Service, Version, bad_request, bump, semver_key, truthy
 from ..state import ExecOptions
-from .common import (
-    both,
-    inputs_object,
-    int_field,
-    is_public,
-    merge_targets,
-    search_items,
-    service_summary,
-    target_from_path,
-    version_meta,
-)
+from ..state.targets import merge_targets, target_from_path
+from .common import both, inputs_object, int_field, is_public, search_items, service_summary, version_meta
 
 SVC = "folders/{folder}/services/{service}"
 

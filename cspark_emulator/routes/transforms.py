@@ -20,8 +20,8 @@ from starlette.responses import Response
 
 from ..http import Ctx, Route, json_reply
 from ..models import bad_request, iso_ms, not_found
-from ..state import Target
-from .common import int_field, merge_targets, options_from, parse_locator, version_meta
+from ..state.targets import Target, merge_targets, parse_locator
+from .common import int_field, options_from, version_meta
 from .execute import v3_body
 
 TRANSFORMS = "transforms"
@@ -76,7 +76,7 @@ def _store(ctx: Ctx, folder: str, name: str, content: Any) -> Response:
         previous = ctx.state.transforms.get((folder, name))
         record["createdAt"] = previous["createdAt"] if previous else now
         ctx.state.transforms[(folder, name)] = record
-        ctx.state._save("transform", f"{folder}/{name}", record)
+        ctx.state.save_record("transform", f"{folder}/{name}", record)
     return _reply("save", name, {"name": name, "transform_uri": f"{folder}/{name}"})
 
 
@@ -99,7 +99,7 @@ async def delete(ctx: Ctx) -> Response:
     with ctx.state.lock:
         _stored(ctx, folder, name)
         del ctx.state.transforms[(folder, name)]
-        ctx.state._drop("transform", f"{folder}/{name}")
+        ctx.state.drop_record("transform", f"{folder}/{name}")
     return _reply("delete", name, {"name": name, "transform_uri": f"{folder}/{name}"})
 
 

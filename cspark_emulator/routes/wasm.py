@@ -14,7 +14,8 @@ from starlette.responses import Response
 
 from ..files import ZIP
 from ..http import Ctx, Route, file_reply
-from .common import is_public, target_from_path
+from ..state.targets import target_from_path
+from .common import is_public
 
 
 async def download(ctx: Ctx) -> Response:

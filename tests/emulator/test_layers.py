@@ -80,3 +80,12 @@ def test_the_emulator_imports_neither_the_sdk_nor_the_cli() -> None:
     for name, path in MODULES.items():
         outside = {m.split(".")[0] for m in _imports(name, path)}
         assert not outside & {"cspark", "cspark_core", "cspark_cli"}, name
+
+
+def test_only_the_pipeline_and_the_server_import_routes() -> None:
+    """Lower layers (state, impex, http) never reach up into the route modules."""
+    allowed = {f"{PACKAGE}.app", f"{PACKAGE}.server"}
+    for name in MODULES:
+        if name.startswith(f"{PACKAGE}.routes") or name in allowed:
+            continue
+        assert not {m for m in GRAPH[name] if m.startswith(f"{PACKAGE}.routes")}, name
