@@ -223,9 +223,9 @@ async def _drop(send: Send) -> None:
     """Close the connection without any response: abort the transport uvicorn's ``send`` belongs to."""
     cycle = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
-    if transport is None:
+    if cycle is None or transport is None:
         raise ConnectionAbortedError("injected drop")
-    cycle.disconnected = True  # type: ignore[union-attr]
+    cycle.disconnected = True
     transport.abort()
 
 

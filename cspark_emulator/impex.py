@@ -68,7 +68,7 @@ def build_package(state: State, selection: list[tuple[Service, list[Version]]]) 
     manifest: dict[str, Any] = {"format": FORMAT, "services": []}
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for service, versions in selection:
-            entry = {
+            entry: dict[str, Any] = {
                 "folder": service.folder,
                 "service": service.name,
                 "service_id": service.id,
@@ -185,7 +185,9 @@ def _apply(
     return row, rows
 
 
-def _version_row(entry: dict, meta: dict, service: Service, version: Version, status: str) -> dict[str, Any]:
+def _version_row(
+    entry: dict[str, Any], meta: dict[str, Any], service: Service, version: Version, status: str
+) -> dict[str, Any]:
     return {
         "service_uri_source": f"{entry['folder']}/{entry['service']}[{meta['version']}]",
         "folder_source": entry["folder"],

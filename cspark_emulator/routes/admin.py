@@ -9,7 +9,7 @@ from typing import Any
 from starlette.responses import Response
 
 from ..faults import fault_from
-from ..http import Ctx, Route, json_reply
+from ..http import Ctx, Handler, Route, json_reply
 from ..jobs import SPEEDS
 from ..models import bad_request
 from ..runtime import Runtime
@@ -89,7 +89,7 @@ async def service_flags(ctx: Ctx) -> Response:
     return json_reply({"status": "ok", "id": service.id, "public": service.public, "proxy": service.proxy})
 
 
-def _admin(method: str, path: str, handler) -> Route:  # type: ignore[no-untyped-def]
+def _admin(method: str, path: str, handler: Handler) -> Route:
     return Route(method, f"/_emulator/{path}", handler, "admin", "plain")
 
 

@@ -368,7 +368,8 @@ async def validation(ctx: Ctx) -> Response:
 
 async def search(ctx: Ctx) -> Response:
     body = await ctx.json_object()
-    data = body.get("request_data") if isinstance(body.get("request_data"), dict) else body
+    inner = body.get("request_data")
+    data: dict[str, Any] = inner if isinstance(inner, dict) else body
     page, size = int_field(data.get("page"), 1, "page"), int_field(data.get("page_size"), -1, "page_size")
     items, count = ctx.state.search_services(
         search_items(data.get("search")), page, size, str(data.get("sort") or "name")

@@ -18,7 +18,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..http import Ctx, Route, json_reply
+from ..http import Ctx, Handler, Route, json_reply
 from ..models import bad_request, iso_ms, not_found
 from ..state.targets import Target, merge_targets, parse_locator
 from .common import int_field, options_from, version_meta
@@ -105,7 +105,8 @@ async def delete(ctx: Ctx) -> Response:
 
 async def list_folder(ctx: Ctx) -> Response:
     body = await ctx.json_object()
-    body = body.get("request_data") if isinstance(body.get("request_data"), dict) else body
+    inner = body.get("request_data")
+    body = inner if isinstance(inner, dict) else body
     page, size = int_field(body.get("page"), 1, "page"), int_field(body.get("pageSize"), 100, "pageSize")
     if page < 1 or size < 1:
         raise bad_request("page and pageSize must be >= 1")
@@ -134,7 +135,7 @@ async def validate(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     try:
         parse_document(body.get("transform_content"))
-        outputs = {"isValid": True, "error": None}
+        outputs: dict[str, Any] = {"isValid": True, "error": None}
     except Exception as exc:
         outputs = {
             "isValid": False,
@@ -216,7 +217,7 @@ async def run_unbound(ctx: Ctx) -> Response:
     raise bad_request("the emulator cannot run a transform that is not bound to a service")
 
 
-def _v4(method: str, path: str, handler) -> list[Route]:  # type: ignore[no-untyped-def]
+def _v4(method: str, path: str, handler: Handler) -> list[Route]:
     # The docs and TS use transforms/; PY's document operations use transform/ (§7): serve both.
     return [
         Route(method, f"/{{tenant}}/api/v4/{TRANSFORMS}/{path}", handler, "tenant", "v4"),

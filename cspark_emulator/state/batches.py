@@ -47,7 +47,7 @@ class Batch:
     service_uri: str
     compiler_version: str
     unique_record_key: str | None
-    configuration: dict[str, Any]
+    configuration: dict[str, int]
     created: str
     updated: str
     batch_status: str = "created"
@@ -248,7 +248,7 @@ class Batches:
                 while job is None and not self._stop:
                     self._cond.wait(1.0)
                     job = self._next()
-                if self._stop:
+                if self._stop or job is None:
                     return
                 batch, chunk = job
                 batch.busy += 1
@@ -400,9 +400,9 @@ def _aggregate(summary: dict[str, Any] | None, outputs: list[dict[str, Any]]) ->
     """``SUM`` is the only operator Spark documents; others are answered as ``null`` (unknown, §8.5)."""
     if not summary or not summary.get("aggregation"):
         return [[]]
-    totals = []
+    totals: list[dict[str, Any]] = []
     for item in summary["aggregation"]:
-        name = item.get("output_name")
+        name: str = item.get("output_name")
         if str(item.get("operator", "")).upper() == "SUM":
             values = [o.get(name) for o in outputs if isinstance(o.get(name), int | float)]
             totals.append({name: sum(values)})
