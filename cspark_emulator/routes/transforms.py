@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from ..http import Ctx, Handler, Route, json_reply
-from ..models import bad_request, iso_ms, not_found
+from ..models import bad_request, iso_ms
 from ..state.targets import Target, merge_targets, parse_locator
 from .common import int_field, options_from, version_meta
 from .execute import v3_body
@@ -70,25 +70,12 @@ async def upload(ctx: Ctx) -> Response:
 
 def _store(ctx: Ctx, folder: str, name: str, content: Any) -> Response:
     parse_document(content)
-    now = iso_ms()
-    record = {"folder": folder, "name": name, "content": content, "updatedAt": now}
-    with ctx.state.lock:
-        previous = ctx.state.transforms.get((folder, name))
-        record["createdAt"] = previous["createdAt"] if previous else now
-        ctx.state.transforms[(folder, name)] = record
-        ctx.state.save_record("transform", f"{folder}/{name}", record)
+    ctx.state.save_transform(folder, name, content)
     return _reply("save", name, {"name": name, "transform_uri": f"{folder}/{name}"})
 
 
-def _stored(ctx: Ctx, folder: str, name: str) -> dict[str, Any]:
-    record = ctx.state.transforms.get((folder, name))
-    if record is None:
-        raise not_found(f"transform {folder}/{name} was not found")
-    return record
-
-
 async def get(ctx: Ctx) -> Response:
-    record = _stored(ctx, ctx.params["folder"], ctx.params["name"])
+    record = ctx.state.transform(ctx.params["folder"], ctx.params["name"])
     return _reply(
         "get", record["name"], {"transform_document": record["content"], "updatedAt": record["updatedAt"]}
     )
@@ -96,10 +83,7 @@ async def get(ctx: Ctx) -> Response:
 
 async def delete(ctx: Ctx) -> Response:
     folder, name = ctx.params["folder"], ctx.params["name"]
-    with ctx.state.lock:
-        _stored(ctx, folder, name)
-        del ctx.state.transforms[(folder, name)]
-        ctx.state.drop_record("transform", f"{folder}/{name}")
+    ctx.state.delete_transform(folder, name)
     return _reply("delete", name, {"name": name, "transform_uri": f"{folder}/{name}"})
 
 
@@ -111,11 +95,7 @@ async def list_folder(ctx: Ctx) -> Response:
     if page < 1 or size < 1:
         raise bad_request("page and pageSize must be >= 1")
     folder = ctx.params["folder"]
-    items = sorted(
-        (r for (f, _), r in ctx.state.transforms.items() if f == folder),
-        key=lambda r: r["updatedAt"],
-        reverse=True,
-    )
+    items = ctx.state.transforms_in(folder)
     rows = [
         {
             "id": f"{r['folder']}/{r['name']}",
@@ -170,7 +150,7 @@ def _meta(ctx: Ctx, header: str) -> dict[str, Any]:
 
 async def execute(ctx: Ctx) -> Response:
     p = ctx.params
-    document = parse_document(_stored(ctx, p.get("tf") or TRANSFORMS, p["t"])["content"])
+    document = parse_document(ctx.state.transform(p.get("tf") or TRANSFORMS, p["t"])["content"])
     body = await ctx.json()
     mapping = document.get("input_body_transform")
     if isinstance(mapping, dict):

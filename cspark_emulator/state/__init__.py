@@ -5,6 +5,7 @@
 - ``history.py``: the call history
 - ``execution.py``: resolution (which service and version) and runs, v3 and v4
 - ``batches.py``: asynchronous batch pipelines
+- ``transforms.py``: transform documents
 - ``targets.py``: ``Target`` and the locator grammars
 
 ``State`` is the facade handlers call: it builds the area backends and hands each call to the one that owns
@@ -26,6 +27,7 @@ from .folders import FoldersBackend
 from .history import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS, CallLogs, HistoryBackend
 from .services import ServicesBackend, Upload
 from .targets import Target
+from .transforms import TransformsBackend
 
 __all__ = [
     "MAX_CALL_LOGS",
@@ -61,14 +63,13 @@ class State:
         history = self._history = HistoryBackend(core, services, max_call_logs, max_call_log_records)
         execution = self._execution = ExecutionBackend(core, services, history)
         self.batches = Batches(core, execution)
-        self.transforms: dict[tuple[str, str], dict[str, Any]] = {}
+        transforms = self._transforms = TransformsBackend(core)
         if core.store:
             folders.load()
             services.load()
             history.load()
             folders.load_categories()
-            for row in core.load("transform"):
-                self.transforms[(row["folder"], row["name"])] = row
+            transforms.load()
         # what handlers call, by area
         self.find_folder = folders.find
         self.folder = folders.get
@@ -104,8 +105,10 @@ class State:
         self.validate = execution.validate
         self.document = core.document
         self.store_document = core.store_document
-        self.save_record = core.save  # records of areas without a backend of their own (transforms)
-        self.drop_record = core.drop
+        self.save_transform = transforms.save
+        self.transform = transforms.get
+        self.delete_transform = transforms.delete
+        self.transforms_in = transforms.in_folder
 
     def reset(self) -> None:
         """Forget everything but the batches (``Runtime.reset`` resets those first)."""
@@ -113,7 +116,7 @@ class State:
             self._folders.reset()
             self._services.reset()
             self._history.reset()
-            self.transforms.clear()
+            self._transforms.reset()
             self.core.reset()
 
     # ------------------------------------------------------------------ the records, by area
@@ -133,3 +136,7 @@ class State:
     @property
     def logs(self) -> CallLogs:
         return self._history.logs
+
+    @property
+    def transforms(self) -> dict[tuple[str, str], dict[str, Any]]:
+        return self._transforms.transforms
