@@ -260,6 +260,9 @@ class AppContext:
         if connection.credentials is not None and connection.credentials.kind.startswith("oauth"):
             kwargs["token_cache"] = FileTokenCache.for_connection(connection, self.environ)
         kwargs["logger"] = self._logger_options()
+        from .sdklog import attach
+
+        attach(self.out)
         return kwargs
 
     def _logger_options(self) -> Any:
@@ -269,6 +272,10 @@ class AppContext:
         return {"level": level, "timestamp": False, "colorful": not self.out.no_color, "context": "cspark"}
 
     def close(self) -> None:
+        if self._owned_clients:
+            from .sdklog import detach
+
+            detach()
         while self._owned_clients:
             close = getattr(self._owned_clients.pop(), "close", None)
             if close is not None:

@@ -25,7 +25,7 @@ from .errors import (
 from .locator import Uri, UriParams
 from .log import LoggerOptions
 from .response import SparkResponse
-from .settings import BaseUrl, Config, Settings
+from .settings import BaseUrl, ClientOptions, Config, Settings
 
 __all__ = [
     "AccessToken",
@@ -35,6 +35,7 @@ __all__ = [
     "BaseUrl",
     "BulkStats",
     "Client",
+    "ClientOptions",
     "Config",
     "ConflictError",
     "ForbiddenError",

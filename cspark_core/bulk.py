@@ -39,6 +39,7 @@ from .errors import (
     SparkSdkError,
 )
 from .journal import Journal
+from .log import LoggerOptions, SdkLogger
 from .request import ApiRequest
 from .response import SparkResponse
 
@@ -264,6 +265,7 @@ class _BatchRunState:
         self._progressed = clock()  # when results last came in
         self._reattached = False
         self._closed = False
+        self.log = SdkLogger(LoggerOptions(disabled=True))  # the drivers give it the client's options
 
     # -- reading the input
     def _add_chunk(self, records: list[dict[str, Any]]) -> None:
@@ -367,6 +369,9 @@ class _BatchRunState:
 
     def _requeue(self, why: str) -> None:
         """Every chunk without results is pushed again (under a new id); one tried too often is given up."""
+        lost = [chunk.seq for chunk in self._chunks if chunk.results is None and chunk.queued]
+        if lost:
+            self.log.warning("batch %s: chunks %s are pushed again (%s)", self.batch_id, lost, why)
         for chunk in self._chunks:
             if chunk.results is None and chunk.queued:
                 chunk.queued = False
@@ -436,7 +441,9 @@ class _BatchRunState:
         if not is_transient(exc):
             raise exc
         self.stats.retried += 1
-        return self.clock.delay(what, exc)
+        wait = self.clock.delay(what, exc)
+        self.log.info("batch %s: %s failed (%s); trying again in %.1f s", self.batch_id, what, exc, wait)
+        return wait
 
     def _timed_out(self) -> None:
         if self.clock.left() <= 0:
@@ -461,6 +468,7 @@ class BatchRun(_BatchRunState):
     def __init__(self, batches: Batches, uri: Any, records: Any, **options: Any) -> None:
         super().__init__(uri, records, **options)
         self._batches = batches
+        self.log = batches._transport.log.child("bulk")
         self._sleep = time.sleep
 
     def __iter__(self) -> Iterator[RecordResult]:
@@ -576,6 +584,7 @@ class AsyncBatchRun(_BatchRunState):
     def __init__(self, batches: AsyncBatches, uri: Any, records: Any, **options: Any) -> None:
         super().__init__(uri, records, **options)
         self._batches = batches
+        self.log = batches._transport.log.child("bulk")
         self._sleep = asyncio.sleep
 
     async def __aiter__(self) -> AsyncIterator[RecordResult]:

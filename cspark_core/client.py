@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 import httpx
 
 from .auth import TokenCache
 from .errors import SettingsError
-from .log import LoggerOptions
-from .settings import BaseUrl, Settings
+from .settings import BaseUrl, ClientOptions, Settings
 from .transport import AsyncTransport, SyncTransport
 
 if TYPE_CHECKING:
@@ -29,32 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncClient", "Client"]
 
 
-class _Options:
-    """The constructor both clients share (keyword names are the seed SDK's)."""
-
-    settings: Settings
-
-    def _configure(
-        self,
-        base_url: str | BaseUrl | None,
-        env: str | None,
-        tenant: str | None,
-        api_key: str | None,
-        token: str | None,
-        oauth: Mapping[str, str] | str | os.PathLike[str] | None,
-        timeout: float | None,
-        max_retries: int | None,
-        retry_interval: float | None,
-        logger: bool | Mapping[str, Any] | LoggerOptions,
-        environ: Mapping[str, str] | None,
-    ) -> Settings:
-        return Settings.build(
-            base_url, env=env, tenant=tenant, api_key=api_key, token=token, oauth=oauth, timeout=timeout,
-            max_retries=max_retries, retry_interval=retry_interval, logger=logger, environ=environ,
-        )  # fmt: skip
-
-
-class Client(_Options):
+class Client:
     """A synchronous Spark client. Use it as a context manager, or call `close()`.
 
     `http_client`: your own `httpx.Client`, which the SDK then never closes.
@@ -66,32 +38,11 @@ class Client(_Options):
         self,
         base_url: str | BaseUrl | None = None,
         *,
-        env: str | None = None,
-        tenant: str | None = None,
-        api_key: str | None = None,
-        token: str | None = None,
-        oauth: Mapping[str, str] | str | os.PathLike[str] | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        retry_interval: float | None = None,
-        logger: bool | Mapping[str, Any] | LoggerOptions = True,
         http_client: httpx.Client | None = None,
         token_cache: TokenCache | None = None,
-        environ: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        self.settings = self._configure(
-            base_url,
-            env,
-            tenant,
-            api_key,
-            token,
-            oauth,
-            timeout,
-            max_retries,
-            retry_interval,
-            logger,
-            environ,
-        )
+        self.settings = Settings.build(base_url, **options)
         self._transport = SyncTransport(self.settings, http_client, token_cache)
 
     def auth_token(self, *, fresh: bool = False) -> str:
@@ -166,39 +117,18 @@ class Client(_Options):
         return Files(self._transport)
 
 
-class AsyncClient(_Options):
+class AsyncClient:
     """The asyncio twin of `Client`: same options, same resources, awaitable methods."""
 
     def __init__(
         self,
         base_url: str | BaseUrl | None = None,
         *,
-        env: str | None = None,
-        tenant: str | None = None,
-        api_key: str | None = None,
-        token: str | None = None,
-        oauth: Mapping[str, str] | str | os.PathLike[str] | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        retry_interval: float | None = None,
-        logger: bool | Mapping[str, Any] | LoggerOptions = True,
         http_client: httpx.AsyncClient | None = None,
         token_cache: TokenCache | None = None,
-        environ: Mapping[str, str] | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        self.settings = self._configure(
-            base_url,
-            env,
-            tenant,
-            api_key,
-            token,
-            oauth,
-            timeout,
-            max_retries,
-            retry_interval,
-            logger,
-            environ,
-        )
+        self.settings = Settings.build(base_url, **options)
         self._transport = AsyncTransport(self.settings, http_client, token_cache)
 
     async def auth_token(self, *, fresh: bool = False) -> str:

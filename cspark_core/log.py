@@ -1,4 +1,5 @@
-"""SDK logging: stdlib `logging` under the `cspark` logger, configured per client by `LoggerOptions`.
+"""SDK logging: stdlib `logging` under the `cspark` logger (one child per area), configured per client by
+`LoggerOptions`.
 
 The core never prints; it logs. Log lines name methods, paths and statuses only: never headers or bodies,
 and tokenised download paths are masked (`mask_url`).
@@ -89,40 +90,92 @@ def redact(text: str, secrets: Iterable[str | None], mask: str = "***") -> str:
 
 
 class _Formatter(logging.Formatter):
+    """The SDK's own line: `[context] LEVEL message`, with a time and colour as the client's options say."""
+
     _COLORS: ClassVar[dict[int, str]] = {
         logging.WARNING: "\x1b[33m",
         logging.ERROR: "\x1b[31m",
         logging.DEBUG: "\x1b[2m",
     }
 
-    def __init__(self, options: LoggerOptions) -> None:
-        fmt = ("%(asctime)s " if options.timestamp else "") + f"[{options.context}] %(levelname)s %(message)s"
-        super().__init__(fmt, datefmt=options.datefmt)
-        self.colorful = options.colorful and sys.stderr.isatty()
-
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        color = self._COLORS.get(record.levelno) if self.colorful else None
+        options = getattr(record, "cspark_options", None) or LoggerOptions()
+        stamp = f"{self.formatTime(record, options.datefmt)} " if options.timestamp else ""
+        text = f"{stamp}[{options.context}] {record.levelname} {record.getMessage()}"
+        color = self._COLORS.get(record.levelno) if options.colorful and sys.stderr.isatty() else None
         return f"{color}{text}\x1b[0m" if color else text
 
 
-class SdkLogger:
-    """A small per-client front for the shared `cspark` logger, honouring the client's options."""
+class _DefaultHandler(logging.Handler):
+    """What makes `logger=True` print: installed once on the `cspark` logger, it writes to stderr only while
+    nobody else handles SDK records. An application that configures `logging` (a root handler, or one of its
+    own on `cspark`) gets every record there instead, once."""
 
-    def __init__(self, options: LoggerOptions) -> None:
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(_Formatter())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _others_handle(self):
+            return
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+        except Exception:  # logging never breaks a call
+            self.handleError(record)
+
+
+def _others_handle(ours: logging.Handler) -> bool:
+    root = logging.getLogger()
+    sdk = logging.getLogger("cspark")
+    return bool(root.handlers) or any(handler is not ours for handler in sdk.handlers)
+
+
+_DEFAULT = _DefaultHandler()
+
+
+def _install_default() -> None:
+    sdk = logging.getLogger("cspark")
+    if _DEFAULT not in sdk.handlers:
+        sdk.addHandler(_DEFAULT)
+
+
+def _explicit_level(logger: logging.Logger) -> int | None:
+    """A level someone set on this logger or a parent up to `cspark` (an application's choice wins)."""
+    current: logging.Logger | None = logger
+    while current is not None and current.name.startswith("cspark"):
+        if current.level != logging.NOTSET:
+            return current.level
+        current = current.parent if isinstance(current.parent, logging.Logger) else None
+    return None
+
+
+class SdkLogger:
+    """How the SDK logs, per client: through the standard `cspark.<area>` loggers (children of `cspark`), so
+    an application can route, filter or silence them the usual way. The client's `LoggerOptions` decide
+    whether it logs at all and from which level (a level set on the `cspark` loggers wins); with nobody else
+    handling them, records are printed to stderr as the seed SDK does (`logger=True`, the default)."""
+
+    def __init__(self, options: LoggerOptions, name: str = "cspark.transport") -> None:
         self.options = options
         self.level = _LEVELS[options.level.upper()]
-        self._logger = logging.getLogger("cspark")
-        self._handler: logging.Handler | None = None
+        self._logger = logging.getLogger(name)
         if not options.disabled:
-            self._handler = logging.StreamHandler(sys.stderr)
-            self._handler.setFormatter(_Formatter(options))
+            _install_default()
+
+    def child(self, area: str) -> SdkLogger:
+        """The same options on the logger of another area (`cspark.bulk`, ...)."""
+        return SdkLogger(self.options, f"cspark.{area}")
 
     def log(self, level: int, message: str, *args: object) -> None:
-        if self._handler is None or level < self.level:
+        if self.options.disabled or level < self.level:
             return
-        record = self._logger.makeRecord("cspark", level, __file__, 0, message, args, None)
-        self._handler.handle(record)
+        explicit = _explicit_level(self._logger)
+        if explicit is not None and level < explicit:
+            return
+        record = self._logger.makeRecord(
+            self._logger.name, level, __file__, 0, message, args, None, extra={"cspark_options": self.options}
+        )
+        self._logger.handle(record)
 
     def debug(self, message: str, *args: object) -> None:
         self.log(logging.DEBUG, message, *args)

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 from .auth import Authorization
@@ -23,6 +23,7 @@ __all__ = [
     "DEFAULT_RETRY_INTERVAL",
     "DEFAULT_TIMEOUT_MS",
     "BaseUrl",
+    "ClientOptions",
     "Config",
     "Settings",
 ]
@@ -150,6 +151,22 @@ def _number(name: str, value: Any, *, minimum: float, integer: bool = False) -> 
     return number
 
 
+class ClientOptions(TypedDict, total=False):
+    """Every client setting, declared once: `Client`, `AsyncClient` and `Settings.build` take these keywords
+    (the seed SDK's names). Anything not given comes from `CSPARK_*` variables, then the defaults."""
+
+    env: str | None  # with `tenant`: https://excel.{env}.coherent.global/{tenant}
+    tenant: str | None
+    api_key: str | None  # `open` for public services
+    token: str | None  # a bearer token
+    oauth: Mapping[str, str] | str | os.PathLike[str] | None  # client id/secret, or a JSON file of them
+    timeout: float | None  # ms per request (default 60000)
+    max_retries: int | None  # default 2
+    retry_interval: float | None  # seconds before the first retry (default 1)
+    logger: bool | Mapping[str, Any] | LoggerOptions | None  # True (print warnings), False, or options
+    environ: Mapping[str, str] | None  # where CSPARK_* come from (default os.environ; {} disables them)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a client needs to talk to Spark. Its repr never shows a secret."""
@@ -162,21 +179,13 @@ class Settings:
     logger: LoggerOptions = field(default_factory=LoggerOptions)
 
     @classmethod
-    def build(
-        cls,
-        base_url: str | BaseUrl | None = None,
-        *,
-        env: str | None = None,
-        tenant: str | None = None,
-        api_key: str | None = None,
-        token: str | None = None,
-        oauth: Mapping[str, str] | str | os.PathLike[str] | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        retry_interval: float | None = None,
-        logger: bool | Mapping[str, Any] | LoggerOptions | None = True,
-        environ: Mapping[str, str] | None = None,
-    ) -> Settings:
+    def build(cls, base_url: str | BaseUrl | None = None, **options: Unpack[ClientOptions]) -> Settings:
+        unknown = sorted(set(options) - ClientOptions.__optional_keys__)
+        if unknown:
+            raise SettingsError(f"unknown client option {unknown[0]!r}", cause=unknown[0])
+        environ, env, tenant = options.get("environ"), options.get("env"), options.get("tenant")
+        timeout, max_retries = options.get("timeout"), options.get("max_retries")
+        retry_interval = options.get("retry_interval")
         envs = os.environ if environ is None else environ
         if isinstance(base_url, BaseUrl):
             url = base_url
@@ -186,7 +195,12 @@ class Settings:
                 tenant=tenant or envs.get("CSPARK_TENANT"),
                 env=env or envs.get("CSPARK_ENV"),
             )
-        auth = Authorization.build(api_key=api_key, token=token, oauth=oauth, environ=envs)
+        auth = Authorization.build(
+            api_key=options.get("api_key"),
+            token=options.get("token"),
+            oauth=options.get("oauth"),
+            environ=envs,
+        )
         return cls(
             base_url=url,
             auth=auth,
@@ -202,7 +216,7 @@ class Settings:
                 DEFAULT_RETRY_INTERVAL if retry_interval is None else retry_interval,
                 minimum=0,
             ),
-            logger=LoggerOptions.of(logger),
+            logger=LoggerOptions.of(options.get("logger", True)),
         )
 
     def __repr__(self) -> str:

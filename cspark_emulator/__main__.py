@@ -9,8 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from .app import Limits
 from .jobs import SPEEDS
+from .runtime import Limits
 from .server import Options, banner, bind, build_runtime, make_server, origin_of, shutdown
 from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS
 

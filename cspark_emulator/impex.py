@@ -13,7 +13,8 @@ import zipfile
 from typing import Any
 
 from .models import ApiError, Service, Version, bad_request, semver_key
-from .state import State, Target
+from .state import State
+from .state.targets import Target, parse_locator
 
 FORMAT = "cspark-emulator-export/1"
 
@@ -43,8 +44,6 @@ def select(state: State, inputs: dict[str, Any], version_filter: str) -> list[tu
         for service in services:
             add(service, pick(service))
     for text in inputs.get("services") or []:
-        from .routes.common import parse_locator
-
         target = parse_locator(text, "inputs.services")
         service, _ = state.resolve(
             Target(folder=target.folder, service=target.service, service_id=target.service_id)
@@ -69,7 +68,7 @@ def build_package(state: State, selection: list[tuple[Service, list[Version]]]) 
     manifest: dict[str, Any] = {"format": FORMAT, "services": []}
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for service, versions in selection:
-            entry = {
+            entry: dict[str, Any] = {
                 "folder": service.folder,
                 "service": service.name,
                 "service_id": service.id,
@@ -186,7 +185,9 @@ def _apply(
     return row, rows
 
 
-def _version_row(entry: dict, meta: dict, service: Service, version: Version, status: str) -> dict[str, Any]:
+def _version_row(
+    entry: dict[str, Any], meta: dict[str, Any], service: Service, version: Version, status: str
+) -> dict[str, Any]:
     return {
         "service_uri_source": f"{entry['folder']}/{entry['service']}[{meta['version']}]",
         "folder_source": entry["folder"],

@@ -11,7 +11,10 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 BUMPS = ("major", "minor", "patch")
@@ -103,11 +106,11 @@ class Record:
     """Mixin: dataclass <-> dict for persistence."""
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload]
+        return dataclasses.asdict(cast("DataclassInstance", self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        names = {f.name for f in dataclasses.fields(cast("type[DataclassInstance]", cls))}
         return cls(**{k: v for k, v in data.items() if k in names})
 
 

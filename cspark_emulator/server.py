@@ -13,11 +13,11 @@ from typing import Any
 
 import uvicorn
 
-from .app import Limits, Runtime, build_app
-from .batches import Batches
+from .app import build_app
 from .faults import fault_from
 from .files import Files
 from .jobs import INSTANT
+from .runtime import Limits, Runtime
 from .security import Credentials, TokenIssuer
 from .state import MAX_CALL_LOG_RECORDS, MAX_CALL_LOGS, State
 from .workers import make_calculator
@@ -57,7 +57,7 @@ def build_runtime(options: Options, origin: str) -> Runtime:
         max_call_log_records=options.max_call_log_records,
         calculator=make_calculator(options.workers),
     )
-    batches = Batches(state)
+    batches = state.batches
     rt = Runtime(
         tenant=options.tenant,
         credentials=credentials,

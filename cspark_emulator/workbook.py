@@ -26,7 +26,7 @@ import threading
 import time
 import zipfile
 from collections import OrderedDict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,7 +228,11 @@ def to_cell_value(kind: str, value: Any) -> Any:
     """A JSON input value as the value Excel would hold for a cell of this kind; ValueError if impossible."""
     if value is None or (value == "" and kind != "text"):
         return None
-    parsers = {"number": _parse_number, "boolean": _parse_boolean, "date": _parse_date}
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "number": _parse_number,
+        "boolean": _parse_boolean,
+        "date": _parse_date,
+    }
     return parsers.get(kind, _parse_text)(value)
 
 
@@ -498,7 +502,9 @@ class Model:
             return serial_to_iso(value)
         return value
 
-    def _table(self, sheet: str, address: str, computed: Mapping[str, Any]) -> tuple[tuple[str, ...], list]:
+    def _table(
+        self, sheet: str, address: str, computed: Mapping[str, Any]
+    ) -> tuple[tuple[str, ...], list[dict[str, Any]]]:
         header, *body = _cells(address)
         columns = tuple(
             str(self._stored(sheet, c, computed) or f"column{i + 1}") for i, c in enumerate(header)
@@ -509,7 +515,9 @@ class Model:
         ]
         return columns, [row for row in rows if not _blank_row(row)]
 
-    def _input_field(self, book: Workbook, name: str, sheet: str, address: str, computed: Mapping) -> Field:
+    def _input_field(
+        self, book: Workbook, name: str, sheet: str, address: str, computed: Mapping[str, Any]
+    ) -> Field:
         short = name[len(INPUT_PREFIX) :]
         if _is_range(address):
             columns, rows = self._table(sheet, address, computed)
@@ -521,7 +529,7 @@ class Model:
             self._validation_rules[short] = rule
         return Field(short, sheet, cell, self._cell_type(sheet, cell, value), value)
 
-    def _output_field(self, name: str, sheet: str, address: str, computed: Mapping) -> Field:
+    def _output_field(self, name: str, sheet: str, address: str, computed: Mapping[str, Any]) -> Field:
         short = name[len(OUTPUT_PREFIX) :]
         if _is_range(address):
             columns, rows = self._table(sheet, address, computed)
@@ -685,7 +693,9 @@ class Model:
             report.input_error(f, value, f"a {kind} in every row")
             return None
 
-    def _read_outputs(self, fields: Iterable[Field], solution: Mapping[str, Any], report: _Report) -> dict:
+    def _read_outputs(
+        self, fields: Iterable[Field], solution: Mapping[str, Any], report: _Report
+    ) -> dict[str, Any]:
         outputs: dict[str, Any] = {}
         for f in fields:
             if f.type == "table":
@@ -694,7 +704,7 @@ class Model:
                 outputs[f.name] = self._read_cell(f, f.address, f.type, solution, report)
         return outputs
 
-    def _read_cell(self, f: Field, cell: str, kind: str, solution: Mapping, report: _Report) -> Any:
+    def _read_cell(self, f: Field, cell: str, kind: str, solution: Mapping[str, Any], report: _Report) -> Any:
         value = _to_json(solution.get(_engine_key(f.sheet, cell)))
         if _is_error(value):
             report.calculation_error(f, f"{f.sheet}!{cell}", value)

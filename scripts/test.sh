@@ -13,5 +13,5 @@ export PATH="$PWD/$venv/bin:$PATH"
 
 echo "== ruff (lint)" && ruff check .
 echo "== ruff (format)" && ruff format --check .
-echo "== mypy (strict on cspark_core)" && mypy
+echo "== mypy (strict on cspark_core and cspark_emulator)" && mypy
 echo "== pytest" && python -m pytest "$@"

@@ -8,10 +8,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, Runtime, json_reply
 from ..faults import fault_from
+from ..http import Ctx, Handler, Route, json_reply
 from ..jobs import SPEEDS
 from ..models import bad_request
+from ..runtime import Runtime
 
 
 async def reset(ctx: Ctx) -> Response:
@@ -88,7 +89,7 @@ async def service_flags(ctx: Ctx) -> Response:
     return json_reply({"status": "ok", "id": service.id, "public": service.public, "proxy": service.proxy})
 
 
-def _admin(method: str, path: str, handler) -> Route:  # type: ignore[no-untyped-def]
+def _admin(method: str, path: str, handler: Handler) -> Route:
     return Route(method, f"/_emulator/{path}", handler, "admin", "plain")
 
 

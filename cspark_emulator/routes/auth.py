@@ -6,7 +6,7 @@ import hmac
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
+from ..http import Ctx, Route, json_reply
 
 
 async def token(ctx: Ctx) -> Response:

@@ -1,14 +1,16 @@
-"""Batch pipelines; the pipeline rules live in ``cspark_emulator/batches.py``."""
+"""Batch pipelines; the pipeline rules live in ``cspark_emulator/state/batches.py``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
-from ..batches import detail_body, status_body
+from ..http import Ctx, Handler, Route, json_reply
 from ..models import bad_request
-from ..state import Target
-from .common import merge_targets, options_from, parse_locator
+from ..state.batches import Batch, detail_body, status_body
+from ..state.targets import Target, merge_targets, parse_locator
+from .common import options_from
 
 RECENT_SECONDS = 3600
 
@@ -26,7 +28,10 @@ async def create(ctx: Ctx) -> Response:
 
 async def describe(ctx: Ctx) -> Response:
     batches = ctx.rt.batches.all()
-    item = lambda b: {"object": "batch", "id": b.id, "data": detail_body(b, ctx.state.user, True)}  # noqa: E731
+
+    def item(b: Batch) -> dict[str, Any]:
+        return {"object": "batch", "id": b.id, "data": detail_body(b, ctx.state.user, True)}
+
     running = [item(b) for b in batches if not b.finished]
     recent = [item(b) for b in batches if b.finished]
     busy = sum(b.busy for b in batches)
@@ -84,7 +89,7 @@ async def patch(ctx: Ctx) -> Response:
     return json_reply({"object": "batch", "id": batch.id, "data": detail, "meta": detail})
 
 
-def _v4(method: str, path: str, handler) -> Route:  # type: ignore[no-untyped-def]
+def _v4(method: str, path: str, handler: Handler) -> Route:
     return Route(method, f"/{{tenant}}/api/v4/{path}", handler, "tenant", "v4")
 
 

@@ -1,18 +1,16 @@
-"""Parsing helpers shared by the route modules: locators, execute options, response metadata."""
+"""Parsing helpers shared by the route modules: execute options, inputs, paging, response metadata.
+
+Locator parsing lives beside ``Target`` in ``state/targets.py``."""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
-from urllib.parse import unquote
 
-from ..app import Ctx, Handler, Route
+from ..http import Ctx, Handler, Route
 from ..models import Service, Version, bad_request
-from ..state import ExecOptions, Target
-
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-NAME_AND_VERSION = re.compile(r"^([^\[]+)(?:\[(.*?)\])?$")
+from ..state import ExecOptions
+from ..state.targets import optional_text
 
 
 def both(method: str, api: str, tail: str, handler: Handler, family: str = "v3") -> list[Route]:
@@ -25,57 +23,6 @@ def both(method: str, api: str, tail: str, handler: Handler, family: str = "v3")
 
 def is_public(ctx: Ctx) -> bool:
     return "/public/" in ctx.request.url.path.lower()
-
-
-def target_from_path(rest: str, **extra: Any) -> Target:
-    """Parse ``folders/{f}/services/{s}``, ``service/{id}``, ``version/{id}`` or ``proxy/...`` (raw path)."""
-    parts = [unquote(p) for p in rest.strip("/").split("/") if p]
-    if len(parts) >= 2 and parts[0].lower() == "proxy":
-        return Target(proxy="/".join(parts[1:]), **extra)
-    if len(parts) == 2 and parts[0].lower() == "service":
-        return Target(service_id=parts[1], **extra)
-    if len(parts) == 2 and parts[0].lower() == "version":
-        return Target(version_id=parts[1], **extra)
-    if len(parts) == 4 and parts[0].lower() == "folders" and parts[2].lower() == "services":
-        return Target(folder=parts[1], service=parts[3], **extra)
-    raise bad_request(f"cannot read a service locator from {rest!r}")
-
-
-def parse_locator(text: Any, what: str = "service") -> Target:
-    """A service locator: ``folder/service[version]``, the long form, a service id, ``version/<id>``."""
-    if not isinstance(text, str) or not text.strip():
-        raise bad_request(f"{what} must be a non-empty string")
-    cleaned = re.sub("/+", "/", text.strip()).strip("/")
-    if UUID.match(cleaned):
-        return Target(service_id=cleaned)
-    parts = cleaned.split("/")
-    if parts[0].lower() in ("service", "version", "proxy") and len(parts) >= 2:
-        return target_from_path(cleaned)
-    if parts[0].lower() == "folders":
-        parts = parts[1:]
-    if len(parts) == 3 and parts[1].lower() == "services":
-        parts = [parts[0], parts[2]]
-    match = NAME_AND_VERSION.match(parts[1]) if len(parts) == 2 else None
-    if match is None:
-        raise bad_request(f"{what} {text!r} is not 'folder/service[version]', a service id or 'version/<id>'")
-    return Target(folder=parts[0], service=match[1], version=match[2] or None)
-
-
-def merge_targets(primary: Target, meta: dict[str, Any], at: Any = None) -> Target:
-    """Ids and version carried in the body join the path locator; resolution order does the rest."""
-    return Target(
-        folder=primary.folder,
-        service=primary.service,
-        service_id=_text(meta.get("service_id")) or primary.service_id,
-        version_id=_text(meta.get("version_id")) or primary.version_id,
-        version=_text(meta.get("version")) or primary.version,
-        proxy=primary.proxy,
-        at=_text(at),
-    )
-
-
-def _text(value: Any) -> str | None:
-    return str(value).strip() if value not in (None, "") else None
 
 
 def int_field(value: Any, default: int, what: str) -> int:
@@ -111,13 +58,13 @@ def options_from(meta: dict[str, Any], *, purpose: str, v4: bool = False) -> Exe
     truthy = ("true", "1", "yes")
     return ExecOptions(
         requested=comma_list(meta.get("output" if v4 else "requested_output")) or None,
-        regex=_text(meta.get("requested_output_regex")),
+        regex=optional_text(meta.get("requested_output_regex")),
         array_outputs=comma_list(meta.get("array_outputs")),
         echo_inputs=str(meta.get("response_data_inputs", "")).lower() in truthy,
-        call_purpose=_text(meta.get("call_purpose")) or purpose,
-        source_system=_text(meta.get("source_system")) or "",
-        correlation_id=_text(meta.get("correlation_id")),
-        transaction_date=_text(meta.get("version_by_timestamp" if v4 else "transaction_date")),
+        call_purpose=optional_text(meta.get("call_purpose")) or purpose,
+        source_system=optional_text(meta.get("source_system")) or "",
+        correlation_id=optional_text(meta.get("correlation_id")),
+        transaction_date=optional_text(meta.get("version_by_timestamp" if v4 else "transaction_date")),
         meta=dict(meta),
     )
 

@@ -6,19 +6,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
-from ..batches import records_from
+from ..http import Ctx, Route, json_reply
 from ..models import bad_request
-from ..state import ExecOptions, Execution, Target
-from .common import (
-    both,
-    inputs_object,
-    is_public,
-    merge_targets,
-    options_from,
-    parse_locator,
-    target_from_path,
-)
+from ..state import ExecOptions, Execution
+from ..state.batches import records_from
+from ..state.targets import Target, merge_targets, parse_locator, target_from_path
+from .common import both, inputs_object, is_public, options_from
 from .common import version_meta as meta_of
 
 

@@ -8,12 +8,12 @@ from urllib.parse import quote
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply, v1_reply
-from ..models import ApiError, Folder, bad_request
+from ..http import Ctx, Route, json_reply, v1_reply
+from ..models import ApiError, Folder, Service, bad_request
 from .common import int_field, search_items, service_summary
 
 
-def folder_body(folder: Folder, services: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def folder_body(folder: Folder, services: list[Service] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": folder.id,
         "name": folder.name,

@@ -9,8 +9,8 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
 from ..files import ZIP
+from ..http import Ctx, Handler, Route, json_reply
 from ..impex import build_package, import_package, select
 from ..jobs import Job
 from ..models import ApiError, bad_request, iso_ms
@@ -143,18 +143,21 @@ async def describe(ctx: Ctx) -> Response:
     kind = _kind(ctx)
     with ctx.state.lock:
         jobs = ctx.state.jobs.all(kind)
-    item = lambda j: {  # noqa: E731
-        "object": kind,
-        "id": j.id,
-        "data": {
-            f"{kind}_status": _listed_status(j),
-            "response_timestamp": iso_ms(),
-            "created_by": ctx.state.user,
-            "created_timestamp": j.created_iso,
-            "updated_timestamp": j.created_iso,
-            "process_time": 0,
-        },
-    }
+
+    def item(j: Job) -> dict[str, Any]:
+        return {
+            "object": kind,
+            "id": j.id,
+            "data": {
+                f"{kind}_status": _listed_status(j),
+                "response_timestamp": iso_ms(),
+                "created_by": ctx.state.user,
+                "created_timestamp": j.created_iso,
+                "updated_timestamp": j.created_iso,
+                "process_time": 0,
+            },
+        }
+
     running = [item(j) for j in jobs if not j.done and not j.cancelled]
     return json_reply(
         {
@@ -168,7 +171,7 @@ async def describe(ctx: Ctx) -> Response:
     )
 
 
-def _v4(method: str, path: str, handler) -> Route:  # type: ignore[no-untyped-def]
+def _v4(method: str, path: str, handler: Handler) -> Route:
     return Route(method, f"/{{tenant}}/api/v4/{path}", handler, "tenant", "v4")
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, v1_reply, v3_reply
 from ..files import XLSX, ZIP
+from ..http import Ctx, Handler, Route, v1_reply, v3_reply
 from ..jobs import Job
 from ..models import CallLog, bad_request
 from .common import int_field, search_items
@@ -250,7 +250,7 @@ async def search_logs(ctx: Ctx) -> Response:
     )
 
 
-def _v3(method: str, path: str, handler) -> Route:  # type: ignore[no-untyped-def]
+def _v3(method: str, path: str, handler: Handler) -> Route:
     return Route(method, f"/{{tenant}}/api/v3/{path}", handler)
 
 

@@ -9,21 +9,12 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..app import Ctx, Route, file_reply, json_reply, v1_reply, v3_reply
 from ..files import XLSX
+from ..http import Ctx, Route, file_reply, json_reply, v1_reply, v3_reply
 from ..models import ApiError, Service, Version, bad_request, bump, semver_key, truthy
 from ..state import ExecOptions
-from .common import (
-    both,
-    inputs_object,
-    int_field,
-    is_public,
-    merge_targets,
-    search_items,
-    service_summary,
-    target_from_path,
-    version_meta,
-)
+from ..state.targets import merge_targets, target_from_path
+from .common import both, inputs_object, int_field, is_public, search_items, service_summary, version_meta
 
 SVC = "folders/{folder}/services/{service}"
 
@@ -377,7 +368,8 @@ async def validation(ctx: Ctx) -> Response:
 
 async def search(ctx: Ctx) -> Response:
     body = await ctx.json_object()
-    data = body.get("request_data") if isinstance(body.get("request_data"), dict) else body
+    inner = body.get("request_data")
+    data: dict[str, Any] = inner if isinstance(inner, dict) else body
     page, size = int_field(data.get("page"), 1, "page"), int_field(data.get("page_size"), -1, "page_size")
     items, count = ctx.state.search_services(
         search_items(data.get("search")), page, size, str(data.get("sort") or "name")

@@ -18,10 +18,10 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from ..app import Ctx, Route, json_reply
-from ..models import bad_request, iso_ms, not_found
-from ..state import Target
-from .common import int_field, merge_targets, options_from, parse_locator, version_meta
+from ..http import Ctx, Handler, Route, json_reply
+from ..models import bad_request, iso_ms
+from ..state.targets import Target, merge_targets, parse_locator
+from .common import int_field, options_from, version_meta
 from .execute import v3_body
 
 TRANSFORMS = "transforms"
@@ -70,25 +70,12 @@ async def upload(ctx: Ctx) -> Response:
 
 def _store(ctx: Ctx, folder: str, name: str, content: Any) -> Response:
     parse_document(content)
-    now = iso_ms()
-    record = {"folder": folder, "name": name, "content": content, "updatedAt": now}
-    with ctx.state.lock:
-        previous = ctx.state.transforms.get((folder, name))
-        record["createdAt"] = previous["createdAt"] if previous else now
-        ctx.state.transforms[(folder, name)] = record
-        ctx.state._save("transform", f"{folder}/{name}", record)
+    ctx.state.save_transform(folder, name, content)
     return _reply("save", name, {"name": name, "transform_uri": f"{folder}/{name}"})
 
 
-def _stored(ctx: Ctx, folder: str, name: str) -> dict[str, Any]:
-    record = ctx.state.transforms.get((folder, name))
-    if record is None:
-        raise not_found(f"transform {folder}/{name} was not found")
-    return record
-
-
 async def get(ctx: Ctx) -> Response:
-    record = _stored(ctx, ctx.params["folder"], ctx.params["name"])
+    record = ctx.state.transform(ctx.params["folder"], ctx.params["name"])
     return _reply(
         "get", record["name"], {"transform_document": record["content"], "updatedAt": record["updatedAt"]}
     )
@@ -96,25 +83,19 @@ async def get(ctx: Ctx) -> Response:
 
 async def delete(ctx: Ctx) -> Response:
     folder, name = ctx.params["folder"], ctx.params["name"]
-    with ctx.state.lock:
-        _stored(ctx, folder, name)
-        del ctx.state.transforms[(folder, name)]
-        ctx.state._drop("transform", f"{folder}/{name}")
+    ctx.state.delete_transform(folder, name)
     return _reply("delete", name, {"name": name, "transform_uri": f"{folder}/{name}"})
 
 
 async def list_folder(ctx: Ctx) -> Response:
     body = await ctx.json_object()
-    body = body.get("request_data") if isinstance(body.get("request_data"), dict) else body
+    inner = body.get("request_data")
+    body = inner if isinstance(inner, dict) else body
     page, size = int_field(body.get("page"), 1, "page"), int_field(body.get("pageSize"), 100, "pageSize")
     if page < 1 or size < 1:
         raise bad_request("page and pageSize must be >= 1")
     folder = ctx.params["folder"]
-    items = sorted(
-        (r for (f, _), r in ctx.state.transforms.items() if f == folder),
-        key=lambda r: r["updatedAt"],
-        reverse=True,
-    )
+    items = ctx.state.transforms_in(folder)
     rows = [
         {
             "id": f"{r['folder']}/{r['name']}",
@@ -134,7 +115,7 @@ async def validate(ctx: Ctx) -> Response:
     body = await ctx.json_object()
     try:
         parse_document(body.get("transform_content"))
-        outputs = {"isValid": True, "error": None}
+        outputs: dict[str, Any] = {"isValid": True, "error": None}
     except Exception as exc:
         outputs = {
             "isValid": False,
@@ -169,7 +150,7 @@ def _meta(ctx: Ctx, header: str) -> dict[str, Any]:
 
 async def execute(ctx: Ctx) -> Response:
     p = ctx.params
-    document = parse_document(_stored(ctx, p.get("tf") or TRANSFORMS, p["t"])["content"])
+    document = parse_document(ctx.state.transform(p.get("tf") or TRANSFORMS, p["t"])["content"])
     body = await ctx.json()
     mapping = document.get("input_body_transform")
     if isinstance(mapping, dict):
@@ -181,7 +162,7 @@ async def execute(ctx: Ctx) -> Response:
     records = inputs if isinstance(inputs, list) else [inputs or {}]
     if not records or (not v4 and len(records) != 1):
         raise bad_request("the transformed request must hold one input record (v3) or at least one (v4)")
-    # The header carries the execute meta of v3 / v4: version, version_id, dates.
+    # The header carries the execute meta (v3 request_meta / v4 body fields): version, version_id, dates.
     located = Target(folder=p["folder"], service=p["service"])
     if v4 and isinstance(meta.get("service"), str) and "[" in meta["service"]:
         located = Target(
@@ -216,7 +197,7 @@ async def run_unbound(ctx: Ctx) -> Response:
     raise bad_request("the emulator cannot run a transform that is not bound to a service")
 
 
-def _v4(method: str, path: str, handler) -> list[Route]:  # type: ignore[no-untyped-def]
+def _v4(method: str, path: str, handler: Handler) -> list[Route]:
     # The docs and TS use transforms/; PY's document operations use transform/: serve both.
     return [
         Route(method, f"/{{tenant}}/api/v4/{TRANSFORMS}/{path}", handler, "tenant", "v4"),

@@ -12,9 +12,10 @@ import zipfile
 
 from starlette.responses import Response
 
-from ..app import Ctx, Route, file_reply
 from ..files import ZIP
-from .common import is_public, target_from_path
+from ..http import Ctx, Route, file_reply
+from ..state.targets import target_from_path
+from .common import is_public
 
 
 async def download(ctx: Ctx) -> Response:

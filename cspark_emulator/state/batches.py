@@ -15,9 +15,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jobs import INSTANT
-from .models import ApiError, bad_request, iso_ms, new_id, not_found
-from .state import ExecOptions, State, Target
+from ..jobs import INSTANT
+from ..models import ApiError, bad_request, iso_ms, new_id, not_found
+from .core import Core
+from .execution import ExecOptions, ExecutionBackend
+from .targets import Target
 
 MB = 1024 * 1024
 IDLE_TIMEOUT = 30 * 60.0
@@ -45,7 +47,7 @@ class Batch:
     service_uri: str
     compiler_version: str
     unique_record_key: str | None
-    configuration: dict[str, Any]
+    configuration: dict[str, int]
     created: str
     updated: str
     batch_status: str = "created"
@@ -92,10 +94,11 @@ class Batch:
 
 
 class Batches:
-    def __init__(self, state: State) -> None:
-        self.state = state
+    def __init__(self, core: Core, execution: ExecutionBackend) -> None:
+        self.core = core
+        self.execution = execution
         self._batches: dict[str, Batch] = {}
-        self._cond = threading.Condition(state.lock)
+        self._cond = threading.Condition(core.lock)  # the State's one lock
         self._stop = False
         self._worker: threading.Thread | None = None
 
@@ -121,7 +124,7 @@ class Batches:
     # ------------------------------------------------------------------ operations
 
     def create(self, body: dict[str, Any], target: Target, options: ExecOptions) -> Batch:
-        service, version = self.state.resolve(target)
+        service, version = self.execution.resolve(target)
         in_mb = _number(body, ("max_input_size_in_mb", "max_input_size"), 70)
         out_mb = _number(body, ("max_output_size_in_mb", "max_output_size"), 80)
         configuration = {
@@ -227,7 +230,7 @@ class Batches:
 
     def _settle(self, batch_id: str) -> None:
         """In instant speed, wait until the worker has drained the input queue."""
-        if self.state.jobs.speed != INSTANT:
+        if self.core.jobs.speed != INSTANT:
             return
         deadline = time.monotonic() + INSTANT_WAIT_SECONDS
         with self._cond:
@@ -245,11 +248,11 @@ class Batches:
                 while job is None and not self._stop:
                     self._cond.wait(1.0)
                     job = self._next()
-                if self._stop:
+                if self._stop or job is None:
                     return
                 batch, chunk = job
                 batch.busy += 1
-                realistic = self.state.jobs.speed != INSTANT
+                realistic = self.core.jobs.speed != INSTANT
             result = self._run(batch, chunk)
             if realistic:
                 time.sleep(REALISTIC_CHUNK_SECONDS)
@@ -271,7 +274,7 @@ class Batches:
     def _run(self, batch: Batch, chunk: Chunk) -> dict[str, Any] | None:
         """The chunk's result, or None when it failed; never raises, so the worker thread lives on."""
         try:
-            run = self.state.run_records(batch.target, chunk.records, batch.options)
+            run = self.execution.run_records(batch.target, chunk.records, batch.options)
             summary_output = _aggregate(chunk.summary, run.outputs)
         except Exception:
             return None
@@ -394,12 +397,12 @@ def records_from(inputs: Any, what: str) -> list[dict[str, Any]]:
 
 
 def _aggregate(summary: dict[str, Any] | None, outputs: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """``SUM`` is the only operator Spark documents; others are answered as ``null`` (unknown)."""
+    """``SUM`` is the only operator Spark documents; others answer ``null`` (their rule is unknown)."""
     if not summary or not summary.get("aggregation"):
         return [[]]
-    totals = []
+    totals: list[dict[str, Any]] = []
     for item in summary["aggregation"]:
-        name = item.get("output_name")
+        name: str = item.get("output_name")
         if str(item.get("operator", "")).upper() == "SUM":
             values = [o.get(name) for o in outputs if isinstance(o.get(name), int | float)]
             totals.append({name: sum(values)})
