@@ -74,7 +74,28 @@ def load_group(name: str) -> typer.Typer:
     return group
 
 
-class CommandsGroup(PlainHelp, TyperGroup):
+class ListingGroup(PlainHelp, TyperGroup):
+    """A group that, while it lists its commands (help, completion of names), builds none of them:
+    `get_command` sees `_listing` and answers with a name and a line of help."""
+
+    _listing = False
+
+    def format_help(self, ctx: ClickContext, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: ClickContext, incomplete: str) -> Any:
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
+
+class CommandsGroup(ListingGroup):
     """A group of one area (`cspark services`) that builds a command only when it is looked up. Typer's
     `get_group()` builds every command of the area, reading each function's signature and making its
     parameters (~40 ms for `services`), when only one runs. Listing names (help, completion) builds none."""
@@ -83,7 +104,6 @@ class CommandsGroup(PlainHelp, TyperGroup):
         super().__init__(**attrs)
         self._infos = {_command_name(info): info for info in typer_app.registered_commands}
         self._typer_app = typer_app
-        self._listing = False
 
     def list_commands(self, ctx: ClickContext) -> list[str]:
         return list(self._infos)
@@ -108,20 +128,6 @@ class CommandsGroup(PlainHelp, TyperGroup):
         command.epilog = command.epilog or epilog(f"{self.name} {cmd_name}")
         self.commands[cmd_name] = plain_coercion(command)
         return command
-
-    def format_help(self, ctx: ClickContext, formatter: Any) -> None:
-        self._listing = True
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
-
-    def shell_complete(self, ctx: ClickContext, incomplete: str) -> Any:
-        self._listing = True
-        try:
-            return super().shell_complete(ctx, incomplete)
-        finally:
-            self._listing = False
 
 
 def _command_name(info: Any) -> str:
@@ -152,15 +158,11 @@ def build_group(typer_app: typer.Typer, name: str, help: str) -> TyperGroup:
     return plain_coercion(group)
 
 
-class LazyGroup(PlainHelp, TyperGroup):
+class LazyGroup(ListingGroup):
     """The root group. Registered groups are listed from `COMMANDS` (help and completion of names need no
     import) and imported when a command in them runs. Exceptions from commands are reported here, once."""
 
     registry: dict[str, str] = COMMANDS
-
-    def __init__(self, **attrs: Any) -> None:
-        super().__init__(**attrs)
-        self._listing = False
 
     def list_commands(self, ctx: ClickContext) -> list[str]:
         return sorted({*self.commands, *self.registry})
@@ -177,20 +179,6 @@ class LazyGroup(PlainHelp, TyperGroup):
         command = build_group(load_group(cmd_name), cmd_name, self.registry[cmd_name])
         self.commands[cmd_name] = command  # (no per-group completion options)
         return command
-
-    def format_help(self, ctx: ClickContext, formatter: Any) -> None:
-        self._listing = True
-        try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
-
-    def shell_complete(self, ctx: ClickContext, incomplete: str) -> Any:
-        self._listing = True
-        try:
-            return super().shell_complete(ctx, incomplete)
-        finally:
-            self._listing = False
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         plain_coercion(self)  # again: Typer adds its completion options after building the group

@@ -37,7 +37,6 @@ __all__ = [
     "config_dir",
     "credentials_from_env",
     "forget_tokens",
-    "mask",
     "read_regular_file",
     "resolve_connection",
     "select_profile_name",
@@ -64,13 +63,6 @@ def cache_dir(environ: Mapping[str, str]) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("cspark", appauthor=False))
-
-
-def mask(secret: str | None) -> str:
-    """How a secret may be shown: at most its last four characters, and only when it is long."""
-    if not secret:
-        return ""
-    return f"****{secret[-4:]}" if len(secret) >= 16 else "****"
 
 
 def validate_profile_name(name: str) -> str:
@@ -130,7 +122,9 @@ class Profile:
         return {k: v for k, v in asdict(self).items() if k != "name" and v is not None}
 
     def masked(self) -> dict[str, Any]:
-        """Every set field, secrets masked (what `profiles show` prints)."""
+        """Every set field, secrets masked as the SDK masks them (what `profiles show` prints)."""
+        from cspark_core.auth import mask
+
         data = {"name": self.name, **self.to_toml()}
         for key in SECRET_FIELDS:
             if key in data:
