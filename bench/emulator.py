@@ -110,7 +110,8 @@ def emulator(workers: int) -> Iterator[tuple[httpx.Client, Callable[[], tuple[li
         with httpx.Client(base_url=info["url"], headers=headers, timeout=120) as client:
 
             def pids() -> tuple[list[int], list[int]]:
-                stats = httpx.get(f"{info['origin']}/_emulator/stats").json()
+                admin = {"authorization": f"Bearer {info['admin_token']}"}
+                stats = httpx.get(f"{info['origin']}/_emulator/stats", headers=admin).json()
                 return [proc.pid], [p for p in stats["worker_pids"] if p]
 
             yield client, pids
