@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's demo: set up a virtualenv with the CLI and the emulator, start the local emulator with the
-# sample workbooks, execute services with `cspark`, show the outputs, and stop the emulator again.
+# sample workbooks, execute services and run a file of records through a batch with `cspark`, show the
+# outputs, and stop the emulator again.
 # CSPARK_VENV picks the virtualenv folder (default .venv); it is created when missing. The install step is
 # skipped when the virtualenv is current: this checkout installed (editable) with the same pyproject.toml,
 # as recorded in a stamp file (CSPARK_DEMO_STAMP, default $venv/.cspark-demo-stamp).
@@ -53,4 +54,6 @@ run() { printf '\n$ %s\n' "$*"; "$@"; }
 run cspark services execute my-folder/my-service --inputs value=42
 run cspark services execute pricing/quote age=45 sum_assured=250000 smoker=No plan=Premium term_years=15 start_date=2026-01-01
 run cspark -o json services execute my-folder/my-service --inputs value=7
+run cspark batches run my-folder/my-service --file examples/values.csv --out "$workdir/results.csv" --poll-interval 0.1
+run cat "$workdir/results.csv"
 printf '\nDone: the emulator is stopped.\n'
