@@ -130,7 +130,8 @@ class PlainArgument(TyperArgument):
 
 
 _NAMED = {  # option name (or its last word) -> the word its help shows for the value
-    "output": "table|json|csv",
+    "output": "table|json|csv",  # -o/--output only: another option ending in -output names an output
+    "selected-output": "OUTPUT",
     "profile": "NAME",
     "name": "NAME",
     "tenant": "NAME",
@@ -166,7 +167,8 @@ def metavar_for(param: Any) -> str | None:
         return "N" if annotation is int else "NUMBER"
     if isinstance(annotation, type) and issubclass(annotation, Path):
         return "FILE" if not param.type_descriptor.parameter_info.dir_okay else "PATH"
-    for key in (long, long.rsplit("-", 1)[-1]):
+    last = long.rsplit("-", 1)[-1]
+    for key in (long, last if last != "output" else ""):
         if key in _NAMED:
             return _NAMED[key]
     return "TEXT"

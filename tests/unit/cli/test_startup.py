@@ -145,3 +145,9 @@ def test_every_command_has_examples_that_use_its_own_flags(path: str, command: o
         assert " ".join(words[start + 1 : start + 1 + len(path.split())]) == path, line
         flags = {w.split("=", 1)[0] for w in words if w.startswith("-")}
         assert flags <= known | GLOBAL_FLAGS | GLOBAL_VALUED, f"{line}: {flags - known}"
+
+
+def test_only_the_output_format_flag_shows_the_formats() -> None:
+    """`--selected-output` names an output of the service, not `table|json|csv`."""
+    result = CliRunner().invoke(app, ["batches", "run", "--help"], env={"COLUMNS": "120"})
+    assert "--selected-output OUTPUT" in result.stdout and "table|json|csv" not in result.stdout
