@@ -265,3 +265,36 @@ def test_resume_refuses_a_missing_or_foreign_journal(run: Run, source: Path, emu
     forced = run("batches", "run", SERVICE, "--file", str(source), "--out", str(out), *FAST, "--force")
     assert forced.exit_code == 0, forced.stderr
     assert out.read_text(encoding="utf-8") == expected_csv()
+
+
+def test_the_sdk_resumes_from_its_journal_sync_and_async(emulator: Any, tmp_path: Path) -> None:
+    """Stop reading after the first results (the journal keeps the run), then resume: every record once."""
+    import asyncio
+
+    from cspark_core import AsyncClient
+
+    records = [{"value": i} for i in range(30)]
+    options = {"api_key": emulator.api_key, "environ": {}, "logger": False, "retry_interval": 0.01}
+    journal = tmp_path / "sdk.journal"
+
+    with Client(emulator.url, **options) as spark:  # type: ignore[arg-type]
+        first = spark.batches.run(SERVICE, records, chunk_size=5, journal=journal, poll_interval=0.01)
+        taken = iter(first)
+        seen = [next(taken) for _ in range(7)]
+        first.checkpoint({"kept": 5})  # what the caller stored for good: 7 records
+        del taken  # abandoned: the pipeline stays open for the resume
+
+    async def resume() -> list[Any]:
+        async with AsyncClient(emulator.url, **options) as spark:  # type: ignore[arg-type]
+            run = spark.batches.run(
+                SERVICE, records, chunk_size=5, journal=journal, resume=True, poll_interval=0.01
+            )
+            assert run.resumed_cursor == {"kept": 5}
+            results = [result async for result in run]
+            run.finish()
+            return results
+
+    rest = asyncio.run(resume())
+    assert [r.index for r in seen + rest] == list(range(30))
+    assert [r.outputs["doubled"] for r in seen + rest] == [2 * i for i in range(30)]
+    assert not journal.exists()
