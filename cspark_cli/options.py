@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -37,6 +38,7 @@ __all__ = [
     "RecordsFileOpt",
     "SourceSystemOpt",
     "TimeoutOpt",
+    "Upgrade",
     "VerboseOpt",
     "YesOpt",
     "check_choice",
@@ -247,3 +249,11 @@ def check_locator(value: str, *, folder_service: bool = False, param: str = "LOC
     except SparkSdkError as exc:
         raise typer.BadParameter(str(exc), param_hint=f"'{param}'") from None
     return value
+
+
+class Upgrade(StrEnum):
+    """The version bump of an added version (`impex import --upgrade`, `services promote --upgrade`)."""
+
+    major = "major"
+    minor = "minor"
+    patch = "patch"

@@ -24,6 +24,7 @@ from ..options import (
     PollIntervalOpt,
     SourceSystemOpt,
     TimeoutOpt,
+    Upgrade,
     YesOpt,
     check_locator,
 )
@@ -55,12 +56,6 @@ class IfExists(StrEnum):
     abort = "abort"
     replace_ = "replace"  # not `replace`: that would hide str.replace
     add_version = "add-version"
-
-
-class Upgrade(StrEnum):
-    major = "major"
-    minor = "minor"
-    patch = "patch"
 
 
 JobIdArg = Annotated[str, typer.Argument(metavar="JOB_ID", help="The job id.", show_default=False)]

@@ -25,7 +25,7 @@ import typer
 from ..context import AppContext
 from ..exit_codes import DifferencesFound
 from ..inputs import iter_records, read_records
-from ..options import check_locator, complete_profiles
+from ..options import Upgrade, check_locator, complete_profiles
 from ..output import Column, Output, cell
 
 if TYPE_CHECKING:
@@ -36,12 +36,6 @@ class IfPresent(StrEnum):
     abort = "abort"
     replace_ = "replace"  # not `replace`: that would hide str.replace
     add_version = "add_version"
-
-
-class Upgrade(StrEnum):
-    major = "major"
-    minor = "minor"
-    patch = "patch"
 
 
 ToleranceOpt = Annotated[
