@@ -1,6 +1,6 @@
 """`python -m cspark_cli` runs the CLI."""
 
-from cspark_cli.main import run
+from cspark_cli.main import main
 
 if __name__ == "__main__":
-    run()
+    main()
