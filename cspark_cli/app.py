@@ -5,7 +5,6 @@ exit codes. Reached through `cspark_cli.main` (`run()`, `app`); the registry of 
 from __future__ import annotations
 
 import copy
-import difflib
 import importlib
 import inspect
 from typing import TYPE_CHECKING, Any
@@ -192,6 +191,8 @@ class LazyGroup(ListingGroup):
         try:
             return self._click_resolve_command(ctx, args)
         except _UsageError as exc:  # suggest a registered name
+            import difflib  # only for a mistyped command
+
             matches = difflib.get_close_matches(args[0], self.list_commands(ctx)) if args else []
             if matches:
                 exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"

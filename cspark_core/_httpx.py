@@ -1,9 +1,10 @@
-"""Import httpx without its optional command-line client.
+"""Keep httpx from importing its optional command-line client, whenever the SDK imports httpx.
 
 httpx's package `__init__` imports `httpx._main` (its own CLI), which pulls in click, rich and pygments
-whenever they are installed — as they are beside the `cspark` CLI. That costs ~80 ms on every import of the
-SDK and would make `import cspark_core` load rich. When httpx is not imported yet, a placeholder module takes
-its place; calling `httpx.main()` still works: the placeholder loads the real module on first use.
+whenever they are installed — as they are beside the `cspark` CLI. That would cost ~80 ms on the first
+import of httpx and load rich. Unless httpx is imported already, a placeholder module takes `httpx._main`'s
+place; calling `httpx.main()` still works: the placeholder loads the real module on first use. httpx itself
+is imported only when a wire needs it (see `wire.py`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ def _main(*args: Any, **kwargs: Any) -> Any:
     return real.main(*args, **kwargs)
 
 
-if "httpx" not in sys.modules:
+if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
     _placeholder = types.ModuleType("httpx._main")
     _placeholder.main = _main  # type: ignore[attr-defined]
     sys.modules["httpx._main"] = _placeholder
-    import httpx  # noqa: F401  (imported here, once, with the placeholder in place)

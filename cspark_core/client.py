@@ -5,14 +5,14 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Unpack
 
-import httpx
-
 from .auth import TokenCache
 from .errors import SettingsError
 from .settings import BaseUrl, ClientOptions, Settings
 from .transport import AsyncTransport, SyncTransport
 
 if TYPE_CHECKING:
+    import httpx
+
     from .resources.batches import AsyncBatches, Batches
     from .resources.config import AsyncConfig, Config
     from .resources.files import AsyncFiles, Files

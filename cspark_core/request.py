@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json as _json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from .errors import SparkSdkError
 from .log import mask_url
 
-__all__ = ["ApiRequest", "FileField", "iso_utc", "segment", "timestamp"]
+__all__ = ["ApiRequest", "FileField", "iso_utc", "multipart", "segment", "timestamp"]
 
 FileField = tuple[str, Any, str]  # (file name, bytes or binary file object, content type)
 
@@ -75,7 +77,67 @@ class ApiRequest:
         return f"ApiRequest({self.method} {mask_url(self.path)}, scope={self.scope!r})"
 
     def url(self, origin: str, base: str) -> str:
+        """Where it goes, without the query (`params`), which `encode()` adds."""
         if self.scope == "url":
             return self.path
         root = base if self.scope == "tenant" else origin
         return f"{root}/{self.path.lstrip('/')}"
+
+    def encode(self, url: str) -> tuple[str, bytes | None, dict[str, str]]:
+        """What goes on the wire: (the URL with `params` as its query, the body, the body's headers).
+
+        The body is the first of `content` (bytes as given), `files` (multipart/form-data, with `form`'s
+        fields first), `form` (URL-encoded) and `json` (UTF-8, compact). Query values: True and False as
+        `true` and `false`, None as empty, a list as the key repeated. JSON cannot carry NaN or infinity:
+        a body holding one raises `SparkSdkError` before anything is sent.
+        """
+        if self.params:
+            pairs = [
+                (key, _text(item))
+                for key, value in self.params.items()
+                for item in (value if isinstance(value, list | tuple) else [value])
+            ]
+            url += ("&" if "?" in url else "?") + urlencode(pairs, quote_via=quote)
+        if self.content is not None:
+            return url, self.content, {}
+        if self.files:
+            return url, *multipart(self.form or {}, self.files)
+        if self.form is not None:
+            form = urlencode({key: _text(value) for key, value in self.form.items()})
+            return url, form.encode("ascii"), {"Content-Type": "application/x-www-form-urlencoded"}
+        if self.json is not None:
+            try:
+                text = _json.dumps(self.json, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            except ValueError:
+                raise SparkSdkError("the request holds NaN or infinity, which JSON cannot carry") from None
+            return url, text.encode("utf-8"), {"Content-Type": "application/json"}
+        return url, None, {}
+
+
+def _text(value: Any) -> str:
+    return "true" if value is True else "false" if value is False else "" if value is None else str(value)
+
+
+def _quoted(name: str) -> str:
+    """A name or file name inside a multipart header: `"`, CR and LF percent-encoded, as browsers do."""
+    return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def multipart(form: Mapping[str, Any], files: Mapping[str, FileField]) -> tuple[bytes, dict[str, str]]:
+    """A multipart/form-data body (RFC 7578): text fields, then files; (body, its Content-Type header).
+    A file's content is bytes or a binary file object, read whole (workbooks and packages are read into
+    memory before this anyway)."""
+    boundary = os.urandom(16).hex()
+    parts: list[bytes] = []
+    for name, value in form.items():
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'
+        parts += [head.encode("utf-8"), _text(value).encode("utf-8"), b"\r\n"]
+    for name, (file_name, content, content_type) in files.items():
+        data = content if isinstance(content, bytes) else content.read()
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"; '
+            f'filename="{_quoted(file_name)}"\r\nContent-Type: {content_type}\r\n\r\n'
+        )
+        parts += [head.encode("utf-8"), data, b"\r\n"]
+    parts.append(f"--{boundary}--\r\n".encode("ascii"))
+    return b"".join(parts), {"Content-Type": f"multipart/form-data; boundary={boundary}"}

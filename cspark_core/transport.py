@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import json
-import platform
 import random
+import sys
 import threading
 import time
 import uuid
@@ -26,8 +26,6 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-import httpx
-
 from cspark._version import __version__
 
 from .auth import AccessToken, OAuth, TokenCache, parse_token, token_request
@@ -36,9 +34,12 @@ from .log import SdkLogger, mask_url, redact
 from .request import ApiRequest
 from .response import SparkResponse
 from .settings import Settings
+from .wire import AsyncHttpxWire, AsyncReply, HttpxWire, Reply, WireError, default_wire
 
 if TYPE_CHECKING:
     import asyncio
+
+    import httpx
 
 __all__ = [
     "MAX_RETRY_DELAY",
@@ -55,8 +56,9 @@ __all__ = [
 
 RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 MAX_RETRY_DELAY = 30.0  # seconds: no single wait is longer, whatever Retry-After says
-USER_AGENT = f"cspark/{__version__} (Python/{platform.python_version()}; httpx/{httpx.__version__})"
-SPARK_UA = f"agent=cspark-python/{__version__}; env=Python/{platform.python_version()}"
+_PYTHON = "{}.{}.{}".format(*sys.version_info[:3])
+USER_AGENT = f"cspark/{__version__} (Python/{_PYTHON})"
+SPARK_UA = f"agent=cspark-python/{__version__}; env=Python/{_PYTHON}"
 
 
 # --- pure decisions ---------------------------------------------------------------------------------------
@@ -126,14 +128,13 @@ def decide(
 
 FAIL = Step("fail")
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def may_resend(exc: httpx.HTTPError, method: str) -> bool:
+def may_resend(exc: WireError, method: str) -> bool:
     """After a failure with no response: a request that never left (no connection) can always be sent again;
     one that may have reached Spark (a read timeout, a dropped reply) only when repeating it is harmless, so
     a POST that creates something (a folder, a batch, an export) is never made twice."""
-    return isinstance(exc, _NEVER_SENT) or method.upper() in IDEMPOTENT
+    return exc.never_sent or method.upper() in IDEMPOTENT
 
 
 def envelope_error(data: Any) -> tuple[int, str] | None:
@@ -191,20 +192,20 @@ def error_for(status: int, body: Any, method: str, url: str, request_id: str) ->
 
 
 def unreachable(
-    exc: httpx.HTTPError,
+    exc: WireError,
     method: str,
     url: str,
     request_id: str,
     timeout_ms: float,
     secrets: Iterable[str] = (),
 ) -> UnknownApiError:
-    """No answer. httpx's text may quote what was being sent (an illegal header value): `secrets` are
+    """No answer. The wire's text may quote what was being sent (an illegal header value): `secrets` are
     redacted from it, in every quoted form."""
     where = f"{method} {mask_url(url)}"
-    if isinstance(exc, httpx.TimeoutException):
+    if exc.timed_out:
         reason = f"no answer within {timeout_ms / 1000:g} s"
     else:
-        reason = redact(str(exc), secrets) or type(exc).__name__
+        reason = redact(str(exc), secrets) or exc.kind
     return UnknownApiError(f"Spark is unreachable: {where}: {reason}", request_id=request_id)
 
 
@@ -234,7 +235,7 @@ class _Base:
         self._cache = token_cache
         self._token: AccessToken | None = None
         self._sleep = sleep
-        self._timeout = httpx.Timeout(settings.timeout / 1000)
+        self._timeout = settings.timeout / 1000  # seconds, for connecting and for each read or write
 
     def _uses_oauth(self, req: ApiRequest, url: str) -> bool:
         return req.auth and self.settings.auth.kind == "oauth" and same_site(url, self.settings)
@@ -271,21 +272,6 @@ class _Base:
             self._cache.save(token)
         return token
 
-    def _build(
-        self, http: httpx.Client | httpx.AsyncClient, req: ApiRequest, url: str, headers: dict[str, str]
-    ) -> httpx.Request:
-        return http.build_request(
-            req.method,
-            url,
-            params=req.params,
-            json=req.json,
-            data=req.form,
-            files=req.files,
-            content=req.content,
-            headers=headers,
-            timeout=self._timeout,
-        )
-
     def _log_attempt(self, req: ApiRequest, url: str, status: int | str, started: float, rid: str) -> None:
         elapsed = (time.perf_counter() - started) * 1000
         self.log.info("%s %s -> %s (%.0f ms) [%s]", req.method, mask_url(url), status, elapsed, rid)
@@ -317,27 +303,19 @@ class _Base:
             headers=headers, oauth=oauth, refreshed=refreshed,
         )  # fmt: skip
 
-    def _finish(self, req: ApiRequest, url: str, resp: httpx.Response, rid: str) -> SparkResponse:
-        data = parse_body(resp.content, resp.headers.get("content-type", ""))
-        if resp.status_code >= 400:
-            raise error_for(resp.status_code, data if data is not None else resp.text, req.method, url, rid)
+    def _finish(
+        self, req: ApiRequest, url: str, reply: Reply | AsyncReply, content: bytes, rid: str
+    ) -> SparkResponse:
+        """The response, or the `SparkApiError` it stands for (an error status, or Spark's error envelope)."""
+        data = parse_body(content, reply.headers.get("content-type", ""))
+        if reply.status >= 400:
+            said = data if data is not None else content.decode("utf-8", "replace")
+            raise error_for(reply.status, said, req.method, url, rid)
         found = envelope_error(data)
         if found:
             status, message = found
             raise api_error_for(status, message, request_id=rid, body=data)
-        return SparkResponse(resp.status_code, data, resp.content, dict(resp.headers), rid)
-
-    def _raise_for_stream(
-        self, req: ApiRequest, url: str, resp: httpx.Response, rid: str, content: bytes
-    ) -> None:
-        data = parse_body(content, resp.headers.get("content-type", ""))
-        raise error_for(
-            resp.status_code,
-            data if data is not None else content.decode("utf-8", "replace"),
-            req.method,
-            url,
-            rid,
-        )
+        return SparkResponse(reply.status, data, content, reply.headers, rid)
 
 
 class SyncTransport(_Base):
@@ -349,13 +327,11 @@ class SyncTransport(_Base):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(settings, token_cache, sleep)
-        self._own = http_client is None
-        self.http = http_client or _sync_http()
+        self.wire = HttpxWire(http_client) if http_client is not None else default_wire()
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        if self._own:
-            self.http.close()
+        self.wire.close()
 
     def __enter__(self) -> SyncTransport:
         return self
@@ -364,19 +340,18 @@ class SyncTransport(_Base):
         self.close()
 
     def send(self, req: ApiRequest) -> SparkResponse:
-        resp, url, rid = self._exchange(req, stream=False)
-        return self._finish(req, url, resp, rid)
+        reply, content, url, rid = self._exchange(req, stream=False)
+        return self._finish(req, url, reply, content, rid)
 
     @contextlib.contextmanager
-    def stream(self, req: ApiRequest) -> Iterator[httpx.Response]:
-        """A response whose body is not read yet (downloads); error statuses raise before yielding."""
-        resp, url, rid = self._exchange(req, stream=True)
-        try:
-            if resp.status_code >= 400:
-                self._raise_for_stream(req, url, resp, rid, resp.read())
-            yield resp
-        finally:
-            resp.close()
+    def stream(self, req: ApiRequest) -> Iterator[tuple[Reply, str]]:
+        """A reply whose body is not read yet (downloads), and the request id; error statuses raise (as
+        `send` does) before yielding."""
+        reply, _, url, rid = self._exchange(req, stream=True)
+        with reply:
+            if reply.status >= 400:
+                self._finish(req, url, reply, reply.read(), rid)
+            yield reply, rid
 
     def access_token(self, *, force: bool = False) -> AccessToken:
         oauth = self.settings.auth.oauth
@@ -393,50 +368,46 @@ class SyncTransport(_Base):
         except SparkApiError as exc:
             raise token_failure(exc) from None
 
-    def _exchange(self, req: ApiRequest, *, stream: bool) -> tuple[httpx.Response, str, str]:
+    def _exchange(self, req: ApiRequest, *, stream: bool) -> tuple[Reply, bytes, str, str]:
+        """Send until done: (the reply, its body unless `stream`, the URL, the request id)."""
         url = req.url(self.settings.base_url.origin, self.settings.base_url.value)
+        target, body, body_headers = req.encode(url)
         rid = str(uuid.uuid4())
         attempt, refreshed = 0, False
         while True:
             oauth = self._uses_oauth(req, url)
             token = self.access_token(force=refreshed and self._token is None).access_token if oauth else None
-            request = self._build(self.http, req, url, self._headers(req, url, rid, token))
+            headers = {**body_headers, **self._headers(req, url, rid, token)}
             started = time.perf_counter()
+            content = b""
             try:
-                resp = self.http.send(request, stream=stream)
-            except httpx.HTTPError as exc:
-                self._log_attempt(req, url, type(exc).__name__, started, rid)
+                reply = self.wire.send(req.method, target, headers, body, self._timeout)
+                if not stream:
+                    with reply:
+                        content = reply.read()
+            except WireError as exc:
+                self._log_attempt(req, url, exc.kind, started, rid)
                 resend = may_resend(exc, req.method)
                 step = self._step(None, None, attempt, oauth, refreshed, req) if resend else FAIL
                 if step.kind == "fail":
                     raise unreachable(
                         exc, req.method, url, rid, self.settings.timeout, self.settings.auth.secrets()
                     ) from None
-                self._log_retry(req, url, type(exc).__name__, step, attempt)
+                self._log_retry(req, url, exc.kind, step, attempt)
                 self._sleep(step.delay)
                 attempt += 1
                 continue
-            self._log_attempt(req, url, resp.status_code, started, rid)
-            step = self._step(resp.status_code, resp.headers, attempt, oauth, refreshed, req)
+            self._log_attempt(req, url, reply.status, started, rid)
+            step = self._step(reply.status, reply.headers, attempt, oauth, refreshed, req)
             if step.kind == "done":
-                return resp, url, rid
-            resp.close()
+                return reply, content, url, rid
+            reply.close()
             if step.kind == "refresh":
                 self._token, refreshed = None, True
             else:
-                self._log_retry(req, url, resp.status_code, step, attempt)
+                self._log_retry(req, url, reply.status, step, attempt)
                 self._sleep(step.delay)
                 attempt += 1
-
-
-def _sync_http() -> httpx.Client:
-    """The sync client's httpx.Client: over `http.client` (see `stdhttp`), unless the environment names a
-    proxy, which httpx's own transport honours."""
-    from .stdhttp import StdlibTransport, env_proxies
-
-    if env_proxies():
-        return httpx.Client(follow_redirects=False)
-    return httpx.Client(follow_redirects=False, transport=StdlibTransport())
 
 
 async def _async_sleep(delay: float) -> None:
@@ -454,13 +425,11 @@ class AsyncTransport(_Base):
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(settings, token_cache, sleep or _async_sleep)
-        self._own = http_client is None
-        self.http = http_client or httpx.AsyncClient(follow_redirects=False)
+        self.wire = AsyncHttpxWire(http_client)
         self._lock: asyncio.Lock | None = None
 
     async def aclose(self) -> None:
-        if self._own:
-            await self.http.aclose()
+        await self.wire.aclose()
 
     async def __aenter__(self) -> AsyncTransport:
         return self
@@ -469,18 +438,18 @@ class AsyncTransport(_Base):
         await self.aclose()
 
     async def send(self, req: ApiRequest) -> SparkResponse:
-        resp, url, rid = await self._exchange(req, stream=False)
-        return self._finish(req, url, resp, rid)
+        reply, content, url, rid = await self._exchange(req, stream=False)
+        return self._finish(req, url, reply, content, rid)
 
     @contextlib.asynccontextmanager
-    async def stream(self, req: ApiRequest) -> AsyncIterator[httpx.Response]:
-        resp, url, rid = await self._exchange(req, stream=True)
+    async def stream(self, req: ApiRequest) -> AsyncIterator[tuple[AsyncReply, str]]:
+        reply, _, url, rid = await self._exchange(req, stream=True)
         try:
-            if resp.status_code >= 400:
-                self._raise_for_stream(req, url, resp, rid, await resp.aread())
-            yield resp
+            if reply.status >= 400:
+                self._finish(req, url, reply, await reply.read(), rid)
+            yield reply, rid
         finally:
-            await resp.aclose()
+            await reply.aclose()
 
     async def access_token(self, *, force: bool = False) -> AccessToken:
         oauth = self.settings.auth.oauth
@@ -500,8 +469,9 @@ class AsyncTransport(_Base):
         except SparkApiError as exc:
             raise token_failure(exc) from None
 
-    async def _exchange(self, req: ApiRequest, *, stream: bool) -> tuple[httpx.Response, str, str]:
+    async def _exchange(self, req: ApiRequest, *, stream: bool) -> tuple[AsyncReply, bytes, str, str]:
         url = req.url(self.settings.base_url.origin, self.settings.base_url.value)
+        target, body, body_headers = req.encode(url)
         rid = str(uuid.uuid4())
         attempt, refreshed = 0, False
         while True:
@@ -511,30 +481,36 @@ class AsyncTransport(_Base):
                 if oauth
                 else None
             )
-            request = self._build(self.http, req, url, self._headers(req, url, rid, token))
+            headers = {**body_headers, **self._headers(req, url, rid, token)}
             started = time.perf_counter()
+            content = b""
             try:
-                resp = await self.http.send(request, stream=stream)
-            except httpx.HTTPError as exc:
-                self._log_attempt(req, url, type(exc).__name__, started, rid)
+                reply = await self.wire.send(req.method, target, headers, body, self._timeout)
+                if not stream:
+                    try:
+                        content = await reply.read()
+                    finally:
+                        await reply.aclose()
+            except WireError as exc:
+                self._log_attempt(req, url, exc.kind, started, rid)
                 resend = may_resend(exc, req.method)
                 step = self._step(None, None, attempt, oauth, refreshed, req) if resend else FAIL
                 if step.kind == "fail":
                     raise unreachable(
                         exc, req.method, url, rid, self.settings.timeout, self.settings.auth.secrets()
                     ) from None
-                self._log_retry(req, url, type(exc).__name__, step, attempt)
+                self._log_retry(req, url, exc.kind, step, attempt)
                 await self._sleep(step.delay)
                 attempt += 1
                 continue
-            self._log_attempt(req, url, resp.status_code, started, rid)
-            step = self._step(resp.status_code, resp.headers, attempt, oauth, refreshed, req)
+            self._log_attempt(req, url, reply.status, started, rid)
+            step = self._step(reply.status, reply.headers, attempt, oauth, refreshed, req)
             if step.kind == "done":
-                return resp, url, rid
-            await resp.aclose()
+                return reply, content, url, rid
+            await reply.aclose()
             if step.kind == "refresh":
                 self._token, refreshed = None, True
             else:
-                self._log_retry(req, url, resp.status_code, step, attempt)
+                self._log_retry(req, url, reply.status, step, attempt)
                 await self._sleep(step.delay)
                 attempt += 1

@@ -6,17 +6,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
-
-import httpx
 
 from ..errors import UnknownApiError
 from ..log import mask_url
 from ..request import ApiRequest
 from ..response import SparkResponse
+from ..wire import CHUNK, AsyncReply, Reply, WireError
 
 if TYPE_CHECKING:
     from ..transport import AsyncTransport, SyncTransport
@@ -29,8 +27,6 @@ __all__ = [
     "file_name_from",
     "safe_file_name",
 ]
-
-CHUNK = 64 * 1024
 
 
 class Resource:
@@ -49,19 +45,19 @@ class Resource:
         attempt = 0
         while True:
             try:
-                with self._transport.stream(req) as resp, atomic_writer(to) as out:
-                    for chunk in resp.iter_bytes(CHUNK):
+                with self._transport.stream(req) as (reply, rid), atomic_writer(to) as out:
+                    for chunk in reply.iter_bytes(CHUNK):
                         out.write(chunk)
-                    return _streamed(resp)
-            except httpx.HTTPError as exc:
+                    return _streamed(reply, rid)
+            except WireError as exc:
                 delay = body_retry_delay(self._transport, req, attempt, exc)
                 self._transport._sleep(delay)
                 attempt += 1
 
     def _iter_bytes(self, req: ApiRequest, chunk_size: int) -> Iterator[bytes]:
         """The body in chunks as it arrives, never whole in memory (error statuses raise first)."""
-        with download_errors(req), self._transport.stream(req) as resp:
-            yield from resp.iter_bytes(chunk_size)
+        with download_errors(req), self._transport.stream(req) as (reply, _):
+            yield from reply.iter_bytes(chunk_size)
 
 
 class AsyncResource:
@@ -77,31 +73,29 @@ class AsyncResource:
         attempt = 0
         while True:
             try:
-                async with self._transport.stream(req) as resp:
+                async with self._transport.stream(req) as (reply, rid):
                     with atomic_writer(to) as out:
-                        async for chunk in resp.aiter_bytes(CHUNK):
+                        async for chunk in reply.aiter_bytes(CHUNK):
                             out.write(chunk)
-                    return _streamed(resp)
-            except httpx.HTTPError as exc:
+                    return _streamed(reply, rid)
+            except WireError as exc:
                 delay = body_retry_delay(self._transport, req, attempt, exc)
                 await self._transport._sleep(delay)
                 attempt += 1
 
     async def _iter_bytes(self, req: ApiRequest, chunk_size: int) -> AsyncIterator[bytes]:
         with download_errors(req):
-            async with self._transport.stream(req) as resp:
-                async for chunk in resp.aiter_bytes(chunk_size):
+            async with self._transport.stream(req) as (reply, _):
+                async for chunk in reply.aiter_bytes(chunk_size):
                     yield chunk
 
 
-def _streamed(resp: httpx.Response) -> SparkResponse:
-    return SparkResponse(
-        resp.status_code, None, b"", dict(resp.headers), resp.request.headers.get("x-request-id")
-    )
+def _streamed(reply: Reply | AsyncReply, request_id: str) -> SparkResponse:
+    return SparkResponse(reply.status, None, b"", reply.headers, request_id)
 
 
 def body_retry_delay(
-    transport: SyncTransport | AsyncTransport, req: ApiRequest, attempt: int, exc: httpx.HTTPError
+    transport: SyncTransport | AsyncTransport, req: ApiRequest, attempt: int, exc: WireError
 ) -> float:
     """After a body was cut off mid-way: how long to wait before fetching it again, or raise the
     `UnknownApiError` when it may not be fetched again (not idempotent, or the retry budget is spent)."""
@@ -113,13 +107,13 @@ def body_retry_delay(
     delay = backoff_delay(attempt, settings.retry_interval)
     transport.log.warning(
         "%s %s: body cut off (%s); fetching it again, retry %d of %d in %.1f s",
-        req.method, mask_url(req.path), type(exc).__name__, attempt + 1, settings.max_retries, delay,
+        req.method, mask_url(req.path), exc.kind, attempt + 1, settings.max_retries, delay,
     )  # fmt: skip
     return delay
 
 
-def interrupted(req: ApiRequest, exc: httpx.HTTPError) -> UnknownApiError:
-    reason = str(exc) or type(exc).__name__
+def interrupted(req: ApiRequest, exc: WireError) -> UnknownApiError:
+    reason = str(exc) or exc.kind
     where = f"{req.method} {mask_url(req.path)}"
     return UnknownApiError(f"download interrupted: {where}: {reason}")
 
@@ -130,7 +124,7 @@ def download_errors(req: ApiRequest) -> Iterator[None]:
     is left as it was by `atomic_writer`. (Failures before the body are the transport's to report.)"""
     try:
         yield
-    except httpx.HTTPError as exc:
+    except WireError as exc:
         raise interrupted(req, exc) from None
 
 
@@ -156,7 +150,7 @@ def _create_beside(target: Path) -> tuple[int, Path]:
     """A new hidden file next to `target`, created with the mode any new file gets (0666 less the umask),
     unlike `tempfile.mkstemp`'s 0600, so the finished download has ordinary permissions."""
     while True:
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
+        tmp = target.parent / f".{target.name}.{os.urandom(4).hex()}.part"
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
         except FileExistsError:

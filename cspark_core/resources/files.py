@@ -13,7 +13,8 @@ from ..errors import SparkSdkError
 from ..log import mask_url
 from ..request import ApiRequest
 from ..response import SparkResponse
-from ._base import CHUNK, AsyncResource, Resource, atomic_writer, file_name_from, safe_file_name
+from ..wire import CHUNK
+from ._base import AsyncResource, Resource, atomic_writer, file_name_from, safe_file_name
 
 __all__ = ["AsyncFiles", "Files", "atomic_writer", "file_name_from", "file_request", "safe_file_name"]
 

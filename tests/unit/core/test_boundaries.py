@@ -17,9 +17,16 @@ def modules_after(code: str) -> set[str]:
 
 
 def test_importing_the_core_loads_neither_typer_nor_rich() -> None:
-    loaded = modules_after("import cspark_core; cspark_core.Client")
+    loaded = modules_after(
+        "import cspark_core; cspark_core.Client('http://127.0.0.1:9/t', api_key='k').close()"
+    )
+    assert not {"typer", "rich", "click", "httpx"} & loaded  # the sync client sends over http.client
+
+
+def test_the_async_client_loads_httpx_but_not_its_command_line_client() -> None:
+    loaded = modules_after("import cspark_core; cspark_core.AsyncClient('http://127.0.0.1:9/t', api_key='k')")
     assert "httpx" in loaded
-    assert not {"typer", "rich", "click"} & loaded
+    assert not {"typer", "rich", "click", "pygments"} & loaded
 
 
 def test_seed_import_name_and_env_tenant_form() -> None:

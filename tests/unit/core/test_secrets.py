@@ -127,7 +127,8 @@ def test_the_redactor_finds_quoted_and_escaped_forms(quoted: str) -> None:
 
 def test_unreachable_errors_never_quote_the_credentials() -> None:
     from cspark_core.transport import unreachable
+    from cspark_core.wire import WireError
 
-    exc = httpx.LocalProtocolError(f"Illegal header value {(CANARY + chr(13)).encode()!r}")
+    exc = WireError("LocalProtocolError", f"Illegal header value {(CANARY + chr(13)).encode()!r}")
     error = unreachable(exc, "POST", "http://h/x", "rid", 1000, [CANARY + "\r"])
     assert CANARY not in str(error)
