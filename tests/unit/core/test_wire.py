@@ -16,7 +16,7 @@ import pytest
 
 from cspark_core.errors import SparkSdkError
 from cspark_core.request import ApiRequest
-from cspark_core.wire import HttpxWire, StdlibWire, WireError, env_proxies
+from cspark_core.wire import HttpxWire, StdlibWire, WireError, default_wire, env_proxies
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -187,11 +187,65 @@ def test_proxies_in_the_environment_are_noticed(monkeypatch: pytest.MonkeyPatch)
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     assert not env_proxies()
+    assert isinstance(default_wire(), StdlibWire)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     assert env_proxies()
+    wire = default_wire()  # httpx honours proxies (and NO_PROXY): the sync client sends through it then
+    assert isinstance(wire, HttpxWire)
+    wire.close()
 
 
 def test_a_header_value_with_a_line_break_is_refused_before_sending(server: str) -> None:
     with pytest.raises(WireError) as caught:
         StdlibWire().send("GET", f"{server}/a", {"x-synthetic-key": "k\r\nX-Evil: 1"}, None, 5)
     assert caught.value.kind == "LocalProtocolError" and Handler.connections == []
+
+
+@pytest.fixture
+def tls_server(tmp_path: Any) -> Iterator[tuple[str, str]]:
+    """An https server on loopback with a self-signed certificate (made by the openssl command)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    Handler.connections = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.handle_error = lambda *_: None  # type: ignore[method-assign]  (the refused handshake)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}", str(cert)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_https_verifies_the_server_against_the_configured_ca(
+    tls_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, cert = tls_server
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    assert post(StdlibWire(), f"{url}/a", b"secure") == b"got secure"
+
+
+def test_https_refuses_a_certificate_nobody_vouches_for(
+    tls_server: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _ = tls_server
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with pytest.raises(WireError) as caught:
+        post(StdlibWire(), f"{url}/a", b"x")  # certifi's bundle does not hold this self-signed certificate
+    assert caught.value.kind == "ConnectError" and "certificate" in str(caught.value).lower()
+    assert Handler.connections == []
