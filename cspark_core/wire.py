@@ -7,10 +7,11 @@ arrives) or raises `WireError` when no whole reply came. Three wires:
 - `StdlibWire`, the sync client's default: HTTP/1.1 over the standard library's `http.client`. httpx
   costs a command ~60 ms of CPU to import (its `_auth` alone pulls in `urllib.request` and
   `http.cookiejar`), more than a request to a nearby Spark takes; the sync client sends one request at
-  a time, which `http.client` does well. One keep-alive connection per origin, reused while replies are
-  read to the end; a reused connection that the server closed while idle is retried once on a new one,
-  before any reply byte. TLS verifies with certifi's CA bundle (or `SSL_CERT_FILE` / `SSL_CERT_DIR`),
-  loaded on the first https connection.
+  a time (or a few threads, `execute_many`), which `http.client` does well. Keep-alive connections are
+  reused when their replies were read to the end (up to `MAX_IDLE` idle ones per origin); a reused
+  connection that the server closed while idle is retried once on a new one, before any reply byte.
+  TLS verifies with certifi's CA bundle (or `SSL_CERT_FILE` / `SSL_CERT_DIR`), loaded on the first
+  https connection.
 - `HttpxWire`: a caller's own `httpx.Client` (`Client(http_client=...)`), or httpx's own when the
   environment names a proxy (httpx honours `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`).
 - `AsyncHttpxWire`: the async client's, over `httpx.AsyncClient` (asyncio needs httpx's event-loop I/O).
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 CHUNK = 64 * 1024
+MAX_IDLE = 16  # idle keep-alive connections kept per origin (one per thread sending at the same time)
 NEVER_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout"})
 
 
@@ -178,10 +180,10 @@ def _tls_context() -> ssl.SSLContext:
 
 class StdlibWire:
     """HTTP/1.1 over `http.client` (see the module doc). Safe to share between threads: each request takes
-    its own connection, idle ones are kept one per origin."""
+    a connection of its own, from the idle ones or new."""
 
     def __init__(self) -> None:
-        self._idle: dict[_Key, http.client.HTTPConnection] = {}
+        self._idle: dict[_Key, list[http.client.HTTPConnection]] = {}
         self._tls: ssl.SSLContext | None = None
         self._lock = threading.Lock()
 
@@ -200,7 +202,8 @@ class StdlibWire:
             f"?{quote(parts.query, safe=_TARGET_SAFE)}" if parts.query else ""
         )
         with self._lock:
-            conn = self._idle.pop(key, None)
+            idle = self._idle.get(key)
+            conn = idle.pop() if idle else None
         reused = conn is not None
         while True:
             if conn is None:
@@ -272,17 +275,16 @@ class StdlibWire:
         """A reply read to its end gives its connection back to the pool; one closed early drops it."""
         if reply.isclosed() and not reply.will_close:
             with self._lock:
-                old = self._idle.pop(key, None)
-                self._idle[key] = conn
-            if old is not None:
-                old.close()
-        else:
-            reply.close()
-            conn.close()
+                idle = self._idle.setdefault(key, [])
+                if len(idle) < MAX_IDLE:
+                    idle.append(conn)
+                    return
+        reply.close()
+        conn.close()
 
     def close(self) -> None:
         with self._lock:
-            idle, self._idle = list(self._idle.values()), {}
+            idle, self._idle = [conn for conns in self._idle.values() for conn in conns], {}
         for conn in idle:
             conn.close()
 

@@ -38,7 +38,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("content-length") or 0))
 
     def do_POST(self) -> None:
-        self.connections.append(id(self.connection))
+        self.connections.append(self.client_address[1])  # one port per connection
         body = self._body()
         if self.path == "/slow":
             time.sleep(0.5)
@@ -249,3 +249,16 @@ def test_https_refuses_a_certificate_nobody_vouches_for(
         post(StdlibWire(), f"{url}/a", b"x")  # certifi's bundle does not hold this self-signed certificate
     assert caught.value.kind == "ConnectError" and "certificate" in str(caught.value).lower()
     assert Handler.connections == []
+
+
+def test_threads_sending_at_once_keep_their_connections_alive(server: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    wire = StdlibWire()
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(5):  # five waves of four requests at the same time
+            assert list(pool.map(lambda i: post(wire, f"{server}/slow", b"%d" % i), range(4))) == [
+                b"got %d" % i for i in range(4)
+            ]
+    wire.close()
+    assert len(Handler.connections) == 20 and len(set(Handler.connections)) <= 8
