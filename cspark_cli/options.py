@@ -13,8 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 
 import typer
 
@@ -23,32 +22,44 @@ from .output import FORMATS
 __all__ = [
     "GLOBAL_FLAGS",
     "GLOBAL_VALUED",
+    "ApiVersion",
+    "Bump",
     "CallPurposeOpt",
     "CorrelationIdOpt",
     "DebugOpt",
+    "DownloadType",
+    "FileFilter",
     "ForceOpt",
+    "IfExists",
     "InputArgs",
     "InputsOpt",
     "LocatorArg",
+    "LogType",
     "NoColorOpt",
     "PollIntervalOpt",
     "ProfileOpt",
     "QueryOpt",
     "QuietOpt",
     "RecordsFileOpt",
+    "ResponseFormat",
+    "ResultFormat",
     "SourceSystemOpt",
     "TimeoutOpt",
-    "Upgrade",
+    "UpgradeOpt",
+    "ValidationType",
     "VerboseOpt",
+    "VersionFilter",
     "YesOpt",
     "check_choice",
     "check_iso",
     "check_locator",
+    "choices_of",
     "complete_locators",
     "complete_output",
     "complete_profiles",
     "hoist_global_options",
     "parse_json_object",
+    "sdk_spelling",
 ]
 
 _Choice = TypeVar("_Choice", bound=str)
@@ -198,12 +209,47 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
+# -- choice flags: one Literal per value set, spelled as the command line takes it ----------
+# A flag annotated with one of these lists its values in help (`a|b|c`) and in the completion scripts, and
+# `coercion` checks what it is given with `check_choice`, before the command runs: a bad value is one
+# `error:` line naming the flag and the values, exit 2. The values are written here, not imported, because
+# `--help` must not import the SDK; where the SDK has the same set (named beside each), a unit test
+# (tests/unit/cli/test_choices.py) fails when the two differ. Multi-word values are kebab-case, like the
+# flags (`add-version`); `check_choice` takes `_` for `-` too (`add_version`), the SDK's spelling.
+Bump = Literal["major", "minor", "patch"]  # SDK: services.VERSIONING, impex.UPGRADES
+IfExists = Literal["abort", "replace", "add-version"]  # SDK: impex.EXISTING (`add_version`)
+FileFilter = Literal["migrate", "onpremises"]  # SDK: impex.FILE_FILTERS
+VersionFilter = Literal["latest", "all"]  # SDK: impex.VERSION_FILTERS
+LogType = Literal["csv", "json"]  # SDK: logs.LogType
+DownloadType = Literal["original", "configured"]  # SDK: services.DOWNLOAD_TYPES
+ResponseFormat = Literal["original", "alike"]  # SDK: services.RESPONSE_FORMATS
+ValidationType = Literal["static", "dynamic"]  # SDK: services.VALIDATION_TYPES
+ApiVersion = Literal["v3", "v4"]  # SDK: services.API_VERSIONS
+ResultFormat = Literal["csv", "jsonl"]  # the CLI's own: a `batches run --out` results file
+
+
+UpgradeOpt = Annotated[Bump, typer.Option("--upgrade", help="Version bump for added versions.")]
+
+
+def choices_of(annotation: Any) -> tuple[str, ...] | None:
+    """The values of a choice flag's type (one of the Literals above), else None."""
+    if get_origin(annotation) is Literal:
+        return tuple(map(str, get_args(annotation)))
+    return None
+
+
+def sdk_spelling(value: str) -> str:
+    """A choice value as the SDK spells it: `add-version` -> `add_version`."""
+    return value.replace("-", "_")
+
+
 # -- checking values before the first request (usage errors, exit 2, naming the flag) ----------
 def check_choice(flag: str, value: str, choices: Sequence[_Choice]) -> _Choice:
-    """`value` when it is one of `choices` (typed as they are: pass the SDK's constants, imported when the
-    command runs); a `typer.BadParameter` naming `flag` otherwise. The one way a command checks a choice."""
+    """`value` when it is one of `choices` (`_` may stand for `-`: `add_version` is `add-version`); a
+    `typer.BadParameter` naming `flag` otherwise. The one check of a choice: `coercion` runs it for every
+    flag typed with a Literal above, and `context` for `-o`'s other sources (CSPARK_OUTPUT)."""
     for choice in choices:
-        if choice == value:
+        if choice in (value, value.replace("_", "-")):
             return choice
     raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"'{flag}'")
 
@@ -249,11 +295,3 @@ def check_locator(value: str, *, folder_service: bool = False, param: str = "LOC
     except SparkSdkError as exc:
         raise typer.BadParameter(str(exc), param_hint=f"'{param}'") from None
     return value
-
-
-class Upgrade(StrEnum):
-    """The version bump of an added version (`impex import --upgrade`, `services promote --upgrade`)."""
-
-    major = "major"
-    minor = "minor"
-    patch = "patch"

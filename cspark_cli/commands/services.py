@@ -19,18 +19,22 @@ from ..downloads import OutPathOpt, render_saved, save_download
 from ..exit_codes import Incomplete
 from ..inputs import iter_records, parse_inputs, parse_json_option, read_stdin
 from ..options import (
+    ApiVersion,
+    Bump,
     CallPurposeOpt,
     CorrelationIdOpt,
+    DownloadType,
     ForceOpt,
     InputArgs,
     InputsOpt,
     LocatorArg,
     NoWaitOpt,
     PollIntervalOpt,
+    ResponseFormat,
     SourceSystemOpt,
     TimeoutOpt,
+    ValidationType,
     YesOpt,
-    check_choice,
     check_iso,
     check_locator,
     parse_json_object,
@@ -41,7 +45,6 @@ from ..results import HOLD
 if TYPE_CHECKING:
     from cspark_core import SparkResponse
     from cspark_core.bulk import RecordResult
-    from cspark_core.resources.services import Versioning
 
 app = typer.Typer(
     help="Create, execute, inspect, download, recompile and delete services.",
@@ -65,7 +68,7 @@ FileOpt = Annotated[
 FileNameOpt = Annotated[
     str | None, typer.Option("--file-name", help="File name to send (default: the file's).")
 ]
-VersioningOpt = Annotated[str, typer.Option("--versioning", help="Version bump: major, minor or patch.")]
+VersioningOpt = Annotated[Bump, typer.Option("--versioning", help="Version bump of the new version.")]
 StartDateOpt = Annotated[str | None, typer.Option("--start-date", help="Effective from (ISO; default: now).")]
 EndDateOpt = Annotated[
     str | None, typer.Option("--end-date", help="Effective until (ISO; default: start + 10 years).")
@@ -341,7 +344,8 @@ def execute(
         typer.Option("--extras", metavar="JSON", help="A JSON object merged into the request meta."),
     ] = None,
     response_format: Annotated[
-        str, typer.Option("--response-format", help="original, or alike (a v3 reply shaped like v4).")
+        ResponseFormat,
+        typer.Option("--response-format", help="original, or alike (a v3 reply shaped like v4)."),
     ] = "original",
 ) -> None:
     """Execute a service: one record (--inputs) through v3, or many (--records) through v4 in chunks.
@@ -371,7 +375,6 @@ def execute(
         "extras": parse_json_object("--extras", extras),
     }
     options.update({key: value for key, value in flags.items() if value is not None})
-    check_choice("--response-format", response_format, ("original", "alike"))
     if records is not None:
         if response_format != "original":
             raise typer.BadParameter("applies to one record only", param_hint="'--response-format'")
@@ -403,7 +406,7 @@ def validate(
     more_inputs: InputArgs = None,
     inputs: InputsOpt = None,
     validation_type: Annotated[
-        str,
+        ValidationType,
         typer.Option(
             "--validation-type", help="static (the workbook's rules) or dynamic (for these inputs)."
         ),
@@ -418,12 +421,11 @@ def validate(
     """Show each input's validation rules (allowed values, ranges, options)."""
     cli = AppContext.of(ctx)
     check_locator(locator)
-    kind = check_choice("--validation-type", validation_type, _validation_types())
     options = _common_options(
         version, version_id, transaction_date, call_purpose, source_system, correlation_id
     )
-    entries = [*(inputs or []), *(more_inputs or [])]
-    res = cli.client().services.validate(locator, parse_inputs(entries), validation_type=kind, **options)
+    record = parse_inputs([*(inputs or []), *(more_inputs or [])])
+    res = cli.client().services.validate(locator, record, validation_type=validation_type, **options)
     rules = res.body.get("outputs")
     rows = [{"name": name, **rule} for name, rule in rules.items()] if isinstance(rules, Mapping) else []
     cli.out.result(res.data, rows=rows, columns=VALIDATION_COLUMNS)
@@ -444,7 +446,7 @@ def transform(
         typer.Option("--using", help="Transform: a name, or folder/name (default: the service's)."),
     ] = None,
     api_version: Annotated[
-        str, typer.Option("--api-version", help="v3 or v4 execute behind the transform.")
+        ApiVersion, typer.Option("--api-version", help="v3 or v4 execute behind the transform.")
     ] = "v3",
     version: VersionOpt = None,
     version_id: VersionIdOpt = None,
@@ -456,7 +458,6 @@ def transform(
     """Execute through a transform document: send any JSON, get what the transform maps it to."""
     cli = AppContext.of(ctx)
     check_locator(locator)
-    check_choice("--api-version", api_version, ("v3", "v4"))
     body = _transform_body(inputs)
     options = _common_options(
         version, version_id, transaction_date, call_purpose, source_system, correlation_id
@@ -614,32 +615,13 @@ def _upload_view(upload: SparkResponse) -> dict[str, Any]:
     return dict(zip(("job_id", "file_id", "engine_id"), upload_ids(upload), strict=True))
 
 
-def _bump(flag: str, value: str) -> Versioning:
-    """A version bump flag, checked against the SDK's choices."""
-    from cspark_core.resources.services import VERSIONING
-
-    return check_choice(flag, value, VERSIONING)
-
-
-def _validation_types() -> tuple[str, ...]:
-    from cspark_core.resources.services import VALIDATION_TYPES
-
-    return tuple(VALIDATION_TYPES)
-
-
-def _download_types() -> tuple[str, ...]:
-    from cspark_core.resources.services import DOWNLOAD_TYPES
-
-    return tuple(DOWNLOAD_TYPES)
-
-
 def _upload_args(
-    locator: str, file_name: str | None, versioning: str, start_date: str | None, end_date: str | None
+    locator: str, file_name: str | None, versioning: Bump, start_date: str | None, end_date: str | None
 ) -> dict[str, Any]:
     check_locator(locator, folder_service=True)
     return {
         "file_name": file_name,
-        "versioning": _bump("--versioning", versioning),
+        "versioning": versioning,
         "start_date": check_iso("--start-date", start_date),
         "end_date": check_iso("--end-date", end_date),
     }
@@ -771,7 +753,7 @@ def publish(
     check_locator(locator, folder_service=True)
     res = cli.client().services.publish(
         locator, file_id=file_id, engine_id=engine_id, draft_name=draft_name,
-        versioning=_bump("--versioning", versioning),
+        versioning=versioning,
         start_date=check_iso("--start-date", start_date), end_date=check_iso("--end-date", end_date),
         track_user=track_user, version_label=label,
         release_notes=release_notes, tags=_names(tags),
@@ -794,7 +776,7 @@ def recompile(
     version_id: Annotated[
         str | None, typer.Option("--version-id", help="Version to recompile (default: latest).")
     ] = None,
-    upgrade: Annotated[str, typer.Option("--upgrade", help="Version bump: major, minor or patch.")] = "patch",
+    upgrade: Annotated[Bump, typer.Option("--upgrade", help="Version bump of the new version.")] = "patch",
     compiler: Annotated[str | None, typer.Option("--compiler", help="Neuron compiler version.")] = None,
     release_notes: Annotated[str | None, typer.Option("--release-notes", help="Release notes.")] = None,
     label: Annotated[str | None, typer.Option("--label", help="Version label.")] = None,
@@ -812,7 +794,7 @@ def recompile(
     check_locator(locator, folder_service=True)
     with cli.out.spinner(f"Recompiling {locator}"):
         res = cli.client().services.recompile(
-            locator, version_id=version_id, upgrade=_bump("--upgrade", upgrade), compiler=compiler,
+            locator, version_id=version_id, upgrade=upgrade, compiler=compiler,
             release_notes=release_notes, label=label, start_date=check_iso("--start-date", start_date),
             end_date=check_iso("--end-date", end_date), tags=_names(tags), wait=wait, timeout=timeout,
             poll_interval=poll_interval,
@@ -836,7 +818,7 @@ def download(
         str | None, typer.Option("--file-name", help="File name to ask the server for.")
     ] = None,
     kind: Annotated[
-        str, typer.Option("--type", help="original, or configured (with Spark's metadata).")
+        DownloadType, typer.Option("--type", help="original, or configured (with Spark's metadata).")
     ] = "original",
     out: OutPathOpt = None,
     force: ForceOpt = False,
@@ -844,7 +826,6 @@ def download(
     """Download a service's workbook (the server's file name in the current folder, unless --out)."""
     cli = AppContext.of(ctx)
     check_locator(locator, folder_service=True)
-    check_choice("--type", kind, _download_types())
     client = cli.client()
 
     def fetch(to: Path) -> Any:
