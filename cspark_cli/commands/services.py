@@ -21,9 +21,8 @@ from ..inputs import iter_records, parse_inputs, parse_json_option, read_stdin
 from ..options import (
     ApiVersion,
     Bump,
-    CallPurposeOpt,
-    CorrelationIdOpt,
     DownloadType,
+    ExecuteFlags,
     ForceOpt,
     InputArgs,
     InputsOpt,
@@ -31,12 +30,12 @@ from ..options import (
     NoWaitOpt,
     PollIntervalOpt,
     ResponseFormat,
-    SourceSystemOpt,
     TimeoutOpt,
     ValidationType,
     YesOpt,
     check_iso,
     check_locator,
+    flag_group_params,
     parse_json_object,
 )
 from ..output import Column, Output, cell
@@ -53,12 +52,6 @@ app = typer.Typer(
 )
 
 # -- shared option types ----------
-VersionOpt = Annotated[str | None, typer.Option("--version", help="Semantic version, e.g. 1.2.0.")]
-VersionIdOpt = Annotated[str | None, typer.Option("--version-id", help="Version id (overrides --version).")]
-TransactionDateOpt = Annotated[
-    str | None,
-    typer.Option("--transaction-date", "--active-since", help="Use the version active at this ISO date."),
-]
 FileOpt = Annotated[
     Path,
     typer.Option(
@@ -86,21 +79,6 @@ def _names(values: Sequence[str] | None) -> list[str] | None:
     """Repeatable and comma-separated values as one list (None when none were given)."""
     names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
     return names or None
-
-
-def _common_options(
-    version: str | None, version_id: str | None, transaction_date: str | None, call_purpose: str | None,
-    source_system: str | None, correlation_id: str | None,
-) -> dict[str, Any]:  # fmt: skip
-    options = {
-        "version": version,
-        "version_id": version_id,
-        "active_since": check_iso("--transaction-date", transaction_date),
-        "call_purpose": call_purpose,
-        "source_system": source_system,
-        "correlation_id": correlation_id,
-    }
-    return {key: value for key, value in options.items() if value is not None}
 
 
 def _done(out: Output, data: Any, message: str) -> None:
@@ -286,6 +264,7 @@ def _echoed(res: SparkResponse, sent: Mapping[str, Any]) -> list[Mapping[str, An
 
 
 @app.command("execute")
+@flag_group_params
 def execute(
     ctx: typer.Context,
     locator: LocatorArg,
@@ -301,12 +280,7 @@ def execute(
     ] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Records per v4 request.")] = 100,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Requests in flight at once.")] = 4,
-    version: VersionOpt = None,
-    version_id: VersionIdOpt = None,
-    transaction_date: TransactionDateOpt = None,
-    call_purpose: CallPurposeOpt = None,
-    source_system: SourceSystemOpt = None,
-    correlation_id: CorrelationIdOpt = None,
+    call: ExecuteFlags = ExecuteFlags(),
     selected: Annotated[
         list[str] | None,
         typer.Option(
@@ -360,9 +334,7 @@ def execute(
         raise typer.BadParameter(
             "stdin ('-') can feed --inputs or --records, not both", param_hint="'--records'"
         )
-    options: dict[str, Any] = _common_options(
-        version, version_id, transaction_date, call_purpose, source_system, correlation_id
-    )
+    options = call.options()
     flags = {
         "selected_outputs": _names(selected),
         "outputs_filter": outputs_filter,
@@ -400,6 +372,7 @@ VALIDATION_COLUMNS = [
 
 
 @app.command("validate")
+@flag_group_params
 def validate(
     ctx: typer.Context,
     locator: LocatorArg,
@@ -411,19 +384,12 @@ def validate(
             "--validation-type", help="static (the workbook's rules) or dynamic (for these inputs)."
         ),
     ] = "static",
-    version: VersionOpt = None,
-    version_id: VersionIdOpt = None,
-    transaction_date: TransactionDateOpt = None,
-    call_purpose: CallPurposeOpt = None,
-    source_system: SourceSystemOpt = None,
-    correlation_id: CorrelationIdOpt = None,
+    call: ExecuteFlags = ExecuteFlags(),
 ) -> None:
     """Show each input's validation rules (allowed values, ranges, options)."""
     cli = AppContext.of(ctx)
     check_locator(locator)
-    options = _common_options(
-        version, version_id, transaction_date, call_purpose, source_system, correlation_id
-    )
+    options = call.options()
     record = parse_inputs([*(inputs or []), *(more_inputs or [])])
     res = cli.client().services.validate(locator, record, validation_type=validation_type, **options)
     rules = res.body.get("outputs")
@@ -432,6 +398,7 @@ def validate(
 
 
 @app.command("transform")
+@flag_group_params
 def transform(
     ctx: typer.Context,
     locator: LocatorArg,
@@ -448,20 +415,13 @@ def transform(
     api_version: Annotated[
         ApiVersion, typer.Option("--api-version", help="v3 or v4 execute behind the transform.")
     ] = "v3",
-    version: VersionOpt = None,
-    version_id: VersionIdOpt = None,
-    transaction_date: TransactionDateOpt = None,
-    call_purpose: CallPurposeOpt = None,
-    source_system: SourceSystemOpt = None,
-    correlation_id: CorrelationIdOpt = None,
+    call: ExecuteFlags = ExecuteFlags(),
 ) -> None:
     """Execute through a transform document: send any JSON, get what the transform maps it to."""
     cli = AppContext.of(ctx)
     check_locator(locator)
     body = _transform_body(inputs)
-    options = _common_options(
-        version, version_id, transaction_date, call_purpose, source_system, correlation_id
-    )
+    options = call.options()
     res = cli.client().services.transform(locator, body, using=using, api_version=api_version, **options)
     cli.out.result(res.data)
 
