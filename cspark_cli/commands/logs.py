@@ -12,7 +12,16 @@ import typer
 
 from ..context import AppContext
 from ..downloads import OutPathOpt, render_saved, save_download
-from ..options import ForceOpt, LocatorArg, LogType, NoWaitOpt, check_iso, check_locator
+from ..options import (
+    ForceOpt,
+    LocatorArg,
+    LogType,
+    NoWaitOpt,
+    PollIntervalOpt,
+    TimeoutOpt,
+    check_iso,
+    check_locator,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -121,10 +130,8 @@ def download(
     type: Annotated[LogType, typer.Option("--type", help="Log format.")] = "json",
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    timeout: Annotated[
-        float, typer.Option(min=0.001, help="Seconds to wait for the job (exit 7 after).")
-    ] = 600.0,
-    poll_interval: Annotated[float, typer.Option(min=0.0, help="Seconds between status checks.")] = 1.0,
+    timeout: TimeoutOpt = 600.0,
+    poll_interval: PollIntervalOpt = 1.0,
     no_wait: NoWaitOpt = False,
 ) -> None:
     """Run a log download job for a service, wait for it (a spinner on a terminal), and save the ZIP."""
