@@ -24,7 +24,14 @@ import typer
 from ..context import AppContext
 from ..exit_codes import DifferencesFound
 from ..inputs import iter_records, read_records
-from ..options import IfExists, UpgradeOpt, check_locator, complete_profiles, sdk_spelling
+from ..options import (
+    IfExists,
+    PollIntervalOpt,
+    UpgradeOpt,
+    check_locator,
+    complete_profiles,
+    sdk_spelling,
+)
 from ..output import Column, Output, cell
 
 if TYPE_CHECKING:
@@ -311,9 +318,7 @@ def promote(
         float,
         typer.Option("--timeout", min=0.001, help="Seconds to wait for both jobs in all (exit 7 after)."),
     ] = 600.0,
-    poll_interval: Annotated[
-        float, typer.Option("--poll-interval", min=0, help="Seconds between status checks.")
-    ] = 1.0,
+    poll_interval: PollIntervalOpt = 1.0,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Say what would be exported and where it would go; create nothing."),
