@@ -7,15 +7,22 @@ _cspark() {
             " auth"|" auth login"|" auth status"|" auth token"|" auth logout"|" batches"|" batches describe"|" batches create"|" batches info"|" batches status"|" batches push"|" batches pull"|" batches dispose"|" batches cancel"|" batches run"|" config"|" config get"|" emulator"|" emulator start"|" files"|" files download"|" folders"|" folders find"|" folders get"|" folders exists"|" folders create"|" folders update"|" folders delete"|" health"|" health check"|" health ok"|" impex"|" impex export"|" impex export-status"|" impex download-export"|" impex cancel-export"|" impex describe-exports"|" impex import"|" impex import-status"|" impex describe-imports"|" logs"|" logs get"|" logs rehydrate"|" logs download"|" logs download-status"|" profiles"|" profiles list"|" profiles show"|" profiles use"|" profiles rm"|" services"|" services execute"|" services validate"|" services transform"|" services metadata"|" services versions"|" services schema"|" services swagger"|" services search"|" services exists"|" services upload"|" services create"|" services compile"|" services publish"|" services compilation-status"|" services recompile"|" services download"|" services delete"|" services promote"|" services compare"|" wasm"|" wasm download") path="$path $w" ;;
         esac
     done
-    case "$prev" in
-        --file-filter) COMPREPLY=($(compgen -W "migrate onpremises" -- "$cur")); return ;;
-        --if-exists) COMPREPLY=($(compgen -W "abort replace add-version" -- "$cur")); return ;;
-        --if-present) COMPREPLY=($(compgen -W "abort replace add_version" -- "$cur")); return ;;
-        --type) COMPREPLY=($(compgen -W "csv json" -- "$cur")); return ;;
-        --upgrade) COMPREPLY=($(compgen -W "major minor patch" -- "$cur")); return ;;
-        --version-filter) COMPREPLY=($(compgen -W "latest all" -- "$cur")); return ;;
-        -o|--output) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
-        -p|--profile) COMPREPLY=($(compgen -W "$(cspark -o csv profiles list 2>/dev/null | tail -n +2 | cut -d, -f1)" -- "$cur")); return ;;
+    case "$path $prev" in
+        " logs download --type"|" logs download-status --type") COMPREPLY=($(compgen -W "csv json" -- "$cur")); return ;;
+        " services download --type") COMPREPLY=($(compgen -W "original configured" -- "$cur")); return ;;
+        *" --api-version") COMPREPLY=($(compgen -W "v3 v4" -- "$cur")); return ;;
+        *" --default-output") COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
+        *" --file-filter") COMPREPLY=($(compgen -W "migrate onpremises" -- "$cur")); return ;;
+        *" --format") COMPREPLY=($(compgen -W "csv jsonl" -- "$cur")); return ;;
+        *" --if-exists") COMPREPLY=($(compgen -W "abort replace add-version" -- "$cur")); return ;;
+        *" --if-present") COMPREPLY=($(compgen -W "abort replace add-version" -- "$cur")); return ;;
+        *" --response-format") COMPREPLY=($(compgen -W "original alike" -- "$cur")); return ;;
+        *" --upgrade") COMPREPLY=($(compgen -W "major minor patch" -- "$cur")); return ;;
+        *" --validation-type") COMPREPLY=($(compgen -W "static dynamic" -- "$cur")); return ;;
+        *" --version-filter") COMPREPLY=($(compgen -W "latest all" -- "$cur")); return ;;
+        *" --versioning") COMPREPLY=($(compgen -W "major minor patch" -- "$cur")); return ;;
+        *" -o"|*" --output") COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
+        *" -p"|*" --profile") COMPREPLY=($(compgen -W "$(cspark -o csv profiles list 2>/dev/null | tail -n +2 | cut -d, -f1)" -- "$cur")); return ;;
     esac
     case "$path" in
         "") words="auth batches config emulator files folders health impex logs profiles services wasm -p --profile -o --output --no-color -q --quiet -v --verbose --debug --query --version --install-completion --show-completion -h --help" ;;

@@ -3,7 +3,8 @@
 Typer 0.29 converts every option and argument through a pydantic `TypeAdapter`, built when the command
 runs: importing pydantic and building the adapters of one command with options costs ~130 ms, more than
 the rest of a `cspark services execute`. Our commands take only `str`, `int`, `float` (with `min`/`max`),
-`bool`, `Path` (maybe `exists=True`), an `Enum` of choices, and lists of these, which need no pydantic:
+`bool`, `Path` (maybe `exists=True`), a `Literal` of choices (the sets in `options`), and lists of these,
+which need no pydantic:
 `install()` gives each such parameter a plain converter through Typer's per-parameter hook
 (`_TyperParameter._runtime_param`, a private attribute of Typer 0.29, hence the `<0.30` pin). A parameter
 of any other type keeps Typer's own conversion; `tests/unit/cli/test_startup.py` fails if any command has
@@ -17,14 +18,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
 
 import typer
 from typer._coercion import RuntimeParam  # Typer 0.29's per-parameter conversion contract
-from typer._param_types import coerce_cli_choice, coerce_cli_path
+from typer._param_types import coerce_cli_path
 from typer.core import TyperArgument, TyperCommand
+
+from .options import check_choice, choices_of
 
 __all__ = ["PlainCommand", "PlainHelp", "install", "install_param", "is_plain"]
 
@@ -33,8 +35,10 @@ _Command = TypeVar("_Command")
 
 
 def _leaf_supported(annotation: Any) -> bool:
-    return annotation in _LEAVES or (
-        isinstance(annotation, type) and (issubclass(annotation, Path) or issubclass(annotation, Enum))
+    return (
+        annotation in _LEAVES
+        or choices_of(annotation) is not None
+        or (isinstance(annotation, type) and issubclass(annotation, Path))
     )
 
 
@@ -68,12 +72,10 @@ class PlainParam(RuntimeParam):
             return _bool(value, param, ctx)
         if annotation is int or annotation is float:
             return _number(annotation, value, info, param, ctx)
-        if issubclass(annotation, Enum):
-            try:
-                choices = list(annotation)
-                return coerce_cli_choice(value, choices=choices, case_sensitive=info.case_sensitive, ctx=ctx)
-            except ValueError as exc:
-                raise typer.BadParameter(str(exc), ctx=ctx, param=param) from None
+        choices = choices_of(annotation)
+        if choices is not None:  # a choice flag: the one check of `options`, naming the flag
+            flag = max(param.opts, key=len) if param is not None else "value"
+            return check_choice(flag, str(value), choices)
         # a Path: Typer's own checks (exists, file_okay, dir_okay, ...) on the string, then the Path type
         checked = coerce_cli_path(str(value), info, path_type=None, param=param, ctx=ctx)
         return annotation(checked)
@@ -155,8 +157,9 @@ def metavar_for(param: Any) -> str | None:
     annotation = param.type_descriptor.annotation
     if get_origin(annotation) is list:
         (annotation,) = get_args(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return "|".join(str(choice.value) for choice in annotation)
+    choices = choices_of(annotation)
+    if choices is not None:
+        return "|".join(choices)
     long = max(param.opts, key=len).lstrip("-")
     help_text = (param.help or "").lower()
     if annotation is float or annotation is int:

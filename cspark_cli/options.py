@@ -4,17 +4,22 @@
 @app.command("delete")
 def delete(ctx: typer.Context, locator: LocatorArg, yes: YesOpt = False) -> None: ...
 ```
+A group of flags several commands take together is a frozen dataclass of such types (`ExecuteFlags`);
+`@flag_group_params` lets a command take it as one parameter (see `flag_group_params`).
 Global options (`-p`, `-o`, `-q`, `-v`, `--debug`, `--no-color`) are defined once, on the root; they work
 anywhere on the line because `hoist_global_options` moves them in front of the command before parsing.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast, get_args, get_origin, get_type_hints
 
 import typer
 
@@ -23,35 +28,50 @@ from .output import FORMATS
 __all__ = [
     "GLOBAL_FLAGS",
     "GLOBAL_VALUED",
+    "ApiVersion",
+    "Bump",
     "CallPurposeOpt",
     "CorrelationIdOpt",
     "DebugOpt",
+    "DownloadType",
+    "ExecuteFlags",
+    "FileFilter",
     "ForceOpt",
+    "IfExists",
     "InputArgs",
     "InputsOpt",
     "LocatorArg",
+    "LogType",
     "NoColorOpt",
     "PollIntervalOpt",
     "ProfileOpt",
     "QueryOpt",
     "QuietOpt",
     "RecordsFileOpt",
+    "ResponseFormat",
+    "ResultFormat",
     "SourceSystemOpt",
     "TimeoutOpt",
-    "Upgrade",
+    "UpgradeOpt",
+    "ValidationType",
     "VerboseOpt",
+    "VersionFilter",
     "YesOpt",
     "check_choice",
     "check_iso",
     "check_locator",
+    "choices_of",
     "complete_locators",
     "complete_output",
     "complete_profiles",
+    "flag_group_params",
     "hoist_global_options",
     "parse_json_object",
+    "sdk_spelling",
 ]
 
 _Choice = TypeVar("_Choice", bound=str)
+_Command = TypeVar("_Command", bound=Callable[..., Any])
 
 
 def complete_profiles(incomplete: str) -> list[str]:
@@ -163,6 +183,83 @@ PollIntervalOpt = Annotated[
     float, typer.Option("--poll-interval", min=0, help="Seconds between status checks.")
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")]
+VersionOpt = Annotated[str | None, typer.Option("--version", help="Semantic version, e.g. 1.2.0.")]
+VersionIdOpt = Annotated[str | None, typer.Option("--version-id", help="Version id (overrides --version).")]
+TransactionDateOpt = Annotated[
+    str | None,
+    typer.Option("--transaction-date", "--active-since", help="Use the version active at this ISO date."),
+]
+
+
+# -- flag groups: flags several commands take together, one parameter of the command ----------
+@dataclass(frozen=True)
+class ExecuteFlags:
+    """Which version runs and how the call is logged: the flags `services execute`, `validate` and
+    `transform` share (the SDK's `ExecuteOptions` of those names)."""
+
+    version: VersionOpt = None
+    version_id: VersionIdOpt = None
+    transaction_date: TransactionDateOpt = None
+    call_purpose: CallPurposeOpt = None
+    source_system: SourceSystemOpt = None
+    correlation_id: CorrelationIdOpt = None
+
+    def options(self) -> dict[str, Any]:
+        """The SDK's execute options for the flags given (a usage error for a bad --transaction-date)."""
+        options = {
+            "version": self.version,
+            "version_id": self.version_id,
+            "active_since": check_iso("--transaction-date", self.transaction_date),
+            "call_purpose": self.call_purpose,
+            "source_system": self.source_system,
+            "correlation_id": self.correlation_id,
+        }
+        return {key: value for key, value in options.items() if value is not None}
+
+
+def flag_group_params(command: _Command) -> _Command:
+    """Let `command` take a flag group (a dataclass of option types, such as `ExecuteFlags`) as one
+    parameter: Typer reads the group's fields as the command's own options, in the group's place, and the
+    command is called with the group built from them."""
+    return cast(_Command, _FlagGroups(command))
+
+
+class _FlagGroups:
+    """A command whose signature, as Typer reads it (`inspect.signature` honours `__signature__`), has each
+    flag group's fields in place of the group. Worked out when Typer builds the command, not at import:
+    only the command that runs pays for evaluating its annotations."""
+
+    def __init__(self, command: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, command)
+        self._command = command
+
+    @functools.cached_property
+    def _layout(self) -> tuple[inspect.Signature, dict[str, Any]]:
+        """The signature Typer reads, and the groups' parameter names and classes."""
+        hints = get_type_hints(self._command, include_extras=True)
+        params: list[inspect.Parameter] = []
+        groups: dict[str, Any] = {}
+        for param in inspect.signature(self._command).parameters.values():
+            kind = hints.get(param.name, param.annotation)
+            if not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
+                params.append(param.replace(annotation=kind))
+                continue
+            groups[param.name] = kind
+            fields = get_type_hints(kind, include_extras=True)
+            params += [
+                inspect.Parameter(f.name, param.kind, default=f.default, annotation=fields[f.name])
+                for f in dataclasses.fields(kind)
+            ]
+        return inspect.Signature(params), groups
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return self._layout[0]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for name, kind in self._layout[1].items():
+            kwargs[name] = kind(**{f.name: kwargs.pop(f.name) for f in dataclasses.fields(kind)})
+        return self._command(*args, **kwargs)
 
 
 # -- global options: accepted anywhere on the line ----------
@@ -198,12 +295,47 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return front + rest
 
 
+# -- choice flags: one Literal per value set, spelled as the command line takes it ----------
+# A flag annotated with one of these lists its values in help (`a|b|c`) and in the completion scripts, and
+# `coercion` checks what it is given with `check_choice`, before the command runs: a bad value is one
+# `error:` line naming the flag and the values, exit 2. The values are written here, not imported, because
+# `--help` must not import the SDK; where the SDK has the same set (named beside each), a unit test
+# (tests/unit/cli/test_choices.py) fails when the two differ. Multi-word values are kebab-case, like the
+# flags (`add-version`); `check_choice` takes `_` for `-` too (`add_version`), the SDK's spelling.
+Bump = Literal["major", "minor", "patch"]  # SDK: services.VERSIONING, impex.UPGRADES
+IfExists = Literal["abort", "replace", "add-version"]  # SDK: impex.EXISTING (`add_version`)
+FileFilter = Literal["migrate", "onpremises"]  # SDK: impex.FILE_FILTERS
+VersionFilter = Literal["latest", "all"]  # SDK: impex.VERSION_FILTERS
+LogType = Literal["csv", "json"]  # SDK: logs.LogType
+DownloadType = Literal["original", "configured"]  # SDK: services.DOWNLOAD_TYPES
+ResponseFormat = Literal["original", "alike"]  # SDK: services.RESPONSE_FORMATS
+ValidationType = Literal["static", "dynamic"]  # SDK: services.VALIDATION_TYPES
+ApiVersion = Literal["v3", "v4"]  # SDK: services.API_VERSIONS
+ResultFormat = Literal["csv", "jsonl"]  # the CLI's own: a `batches run --out` results file
+
+
+UpgradeOpt = Annotated[Bump, typer.Option("--upgrade", help="Version bump for added versions.")]
+
+
+def choices_of(annotation: Any) -> tuple[str, ...] | None:
+    """The values of a choice flag's type (one of the Literals above), else None."""
+    if get_origin(annotation) is Literal:
+        return tuple(map(str, get_args(annotation)))
+    return None
+
+
+def sdk_spelling(value: str) -> str:
+    """A choice value as the SDK spells it: `add-version` -> `add_version`."""
+    return value.replace("-", "_")
+
+
 # -- checking values before the first request (usage errors, exit 2, naming the flag) ----------
 def check_choice(flag: str, value: str, choices: Sequence[_Choice]) -> _Choice:
-    """`value` when it is one of `choices` (typed as they are: pass the SDK's constants, imported when the
-    command runs); a `typer.BadParameter` naming `flag` otherwise. The one way a command checks a choice."""
+    """`value` when it is one of `choices` (`_` may stand for `-`: `add_version` is `add-version`); a
+    `typer.BadParameter` naming `flag` otherwise. The one check of a choice: `coercion` runs it for every
+    flag typed with a Literal above, and `context` for `-o`'s other sources (CSPARK_OUTPUT)."""
     for choice in choices:
-        if choice == value:
+        if choice in (value, value.replace("_", "-")):
             return choice
     raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=f"'{flag}'")
 
@@ -249,11 +381,3 @@ def check_locator(value: str, *, folder_service: bool = False, param: str = "LOC
     except SparkSdkError as exc:
         raise typer.BadParameter(str(exc), param_hint=f"'{param}'") from None
     return value
-
-
-class Upgrade(StrEnum):
-    """The version bump of an added version (`impex import --upgrade`, `services promote --upgrade`)."""
-
-    major = "major"
-    minor = "minor"
-    patch = "patch"

@@ -20,14 +20,13 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
+from .options import ResultFormat
 from .output import cell
 
 __all__ = ["ResultFormat", "ResultWriter", "ResultsFile", "partial_path"]
 
-ResultFormat = Literal["csv", "jsonl"]
-RESULT_FORMAT_NAMES: tuple[ResultFormat, ...] = ("csv", "jsonl")
 HOLD = 1000  # rows kept back at most while no record has shown which outputs there are
 NO_RESULT = [{"message": "no result: the record's chunk failed"}]
 

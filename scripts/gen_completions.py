@@ -117,7 +117,7 @@ def bash(tree: Node) -> str:
             {known}) path="$path $w" ;;
         esac
     done
-    case "$prev" in
+    case "$path $prev" in
 {values}
     esac
     case "$path" in
@@ -143,13 +143,28 @@ def _bash_words(node: Node) -> str:
 
 
 def _value_options(nodes: list[Node]) -> dict[str, str]:
-    """Option patterns (`-o|--output`) -> a shell word list expression for their values."""
+    """`case` patterns over "<command path> <previous word>" (` logs download --type`) -> a shell word list
+    expression for the option's values. A flag whose values are the same wherever it appears matches after
+    any command (`*" --upgrade"`); one whose values differ by command (`--type`) is matched per command."""
+    words_of: dict[str, dict[str, list[str]]] = {}  # flag pattern -> words -> the command paths
+    for node in nodes:
+        for option in (o for o in node.options if o.takes_value):
+            if option.dynamic_profiles:
+                words = f"$({PROFILE_LIST})"
+            elif option.choices:
+                words = " ".join(option.choices)
+            else:
+                continue
+            path = "".join(f" {word}" for word in node.path)
+            words_of.setdefault("|".join(option.flags), {}).setdefault(words, []).append(path)
     found = {}
-    for option in (o for n in nodes for o in n.options if o.takes_value):
-        if option.dynamic_profiles:
-            found["|".join(option.flags)] = f"$({PROFILE_LIST})"
-        elif option.choices:
-            found["|".join(option.flags)] = " ".join(option.choices)
+    for flags, by_words in words_of.items():
+        for words, paths in by_words.items():
+            if len(by_words) == 1:
+                pattern = "|".join(f'*" {flag}"' for flag in flags.split("|"))
+            else:
+                pattern = "|".join(f'"{path} {flag}"' for path in paths for flag in flags.split("|"))
+            found[pattern] = words
     return dict(sorted(found.items()))
 
 
@@ -197,7 +212,7 @@ def zsh(tree: Node) -> str:
             {known}) cmdpath="$cmdpath $w" ;;
         esac
     done
-    case "${{words[CURRENT-1]}}" in
+    case "$cmdpath ${{words[CURRENT-1]}}" in
 {values}
     esac
     case "$cmdpath" in

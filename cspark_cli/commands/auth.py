@@ -11,8 +11,7 @@ import typer
 
 from ..context import AppContext
 from ..exit_codes import CliError, SetupError, api_message
-from ..options import check_choice
-from ..output import FORMATS
+from ..output import OutputFormat
 from ..profiles import Connection, Credentials, FileTokenCache, Profile, forget_tokens, resolve_connection
 
 app = typer.Typer(
@@ -70,7 +69,7 @@ def login(
         float | None, typer.Option("--retry-interval", help="Seconds between retries.")
     ] = None,
     default_output: Annotated[
-        str | None, typer.Option("--default-output", help="This profile's output format: table, json or csv.")
+        OutputFormat | None, typer.Option("--default-output", help="This profile's output format.")
     ] = None,
 ) -> None:
     """Save a profile: where Spark is and how to authenticate. Asks on a terminal; takes flags in scripts.
@@ -86,8 +85,6 @@ def login(
         )
     if client_secret_stdin and not client_id:
         raise typer.BadParameter("--client-secret-stdin needs --client-id", param_hint="'--client-id'")
-    if default_output is not None:
-        check_choice("--default-output", default_output, FORMATS)
     ask = _Asker(cli)
     profile_name = ask.name(name or cli.options.profile)
     location = ask.location(base_url, env, tenant)

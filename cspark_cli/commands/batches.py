@@ -33,16 +33,16 @@ from ..options import (
     LocatorArg,
     PollIntervalOpt,
     RecordsFileOpt,
+    ResultFormat,
     SourceSystemOpt,
     TimeoutOpt,
     YesOpt,
-    check_choice,
     check_iso,
     check_locator,
     parse_json_object,
 )
 from ..output import Column, Progress, cell
-from ..results import RESULT_FORMAT_NAMES, ResultFormat, ResultsFile, ResultWriter, partial_path
+from ..results import ResultsFile, ResultWriter, partial_path
 
 if TYPE_CHECKING:
     from cspark_core import SparkResponse
@@ -123,10 +123,8 @@ SummaryOpt = Annotated[
 ]
 ChunkSizeOpt = Annotated[int, typer.Option(min=1, help="Records per chunk.")]
 FormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--format", metavar="csv|jsonl", help="Results file format (default: from --out).", show_default=False
-    ),
+    ResultFormat | None,
+    typer.Option("--format", help="Results file format (default: from --out).", show_default=False),
 ]
 
 DESCRIBE_COLUMNS = [
@@ -191,10 +189,10 @@ class CreateFlags:
         }
 
 
-def result_format(out: str, given: str | None) -> ResultFormat:
+def result_format(out: str, given: ResultFormat | None) -> ResultFormat:
     """`--format`, else the extension of `--out`."""
     if given is not None:
-        return check_choice("--format", given, RESULT_FORMAT_NAMES)
+        return given
     by_suffix = RESULT_FORMATS.get(Path(out).suffix.lower())
     if by_suffix is None:
         raise typer.BadParameter(

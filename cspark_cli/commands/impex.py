@@ -9,7 +9,6 @@ take over: `export-status`, `download-export`, `cancel-export`, `describe-export
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -18,15 +17,20 @@ import typer
 from ..context import AppContext
 from ..downloads import OutPathOpt, render_saved, save_download
 from ..options import (
+    Bump,
     CorrelationIdOpt,
+    FileFilter,
     ForceOpt,
+    IfExists,
     NoWaitOpt,
     PollIntervalOpt,
     SourceSystemOpt,
     TimeoutOpt,
-    Upgrade,
+    UpgradeOpt,
+    VersionFilter,
     YesOpt,
     check_locator,
+    sdk_spelling,
 )
 from ..output import Column
 
@@ -40,22 +44,6 @@ One step at a time: `export --no-wait` / `import --no-wait` print a job id; then
 `download-export`, `cancel-export`, `describe-exports`, `import-status`, `describe-imports`."""
 
 app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode=None)
-
-
-class FileFilter(StrEnum):
-    migrate = "migrate"
-    onpremises = "onpremises"
-
-
-class VersionFilter(StrEnum):
-    latest = "latest"
-    all = "all"
-
-
-class IfExists(StrEnum):
-    abort = "abort"
-    replace_ = "replace"  # not `replace`: that would hide str.replace
-    add_version = "add-version"
 
 
 JobIdArg = Annotated[str, typer.Argument(metavar="JOB_ID", help="The job id.", show_default=False)]
@@ -87,7 +75,7 @@ def export_selection(
     return {"folders": folders or None, "services": services or None, "version_ids": version_ids or None}
 
 
-def destinations(entries: list[str] | None, upgrade: Upgrade) -> list[dict[str, str]]:
+def destinations(entries: list[str] | None, upgrade: Bump) -> list[dict[str, str]]:
     """`--destination SRC` (same name) or `SRC=DST`, both folder/service: the SDK's destination items."""
     if not entries:
         raise typer.BadParameter(
@@ -101,7 +89,7 @@ def destinations(entries: list[str] | None, upgrade: Upgrade) -> list[dict[str, 
         if target:
             check_locator(target.strip(), folder_service=True, param="--destination")
         items.append(
-            {"source": source.strip(), "target": target.strip() or source.strip(), "upgrade": upgrade.value}
+            {"source": source.strip(), "target": target.strip() or source.strip(), "upgrade": upgrade}
         )
     return items
 
@@ -162,10 +150,8 @@ def export(
     ] = None,
     file_filter: Annotated[
         FileFilter, typer.Option(help="Everything to migrate, or only what a runner needs.")
-    ] = (FileFilter.migrate),
-    version_filter: Annotated[
-        VersionFilter, typer.Option(help="The latest version, or all.")
-    ] = VersionFilter.latest,
+    ] = "migrate",
+    version_filter: Annotated[VersionFilter, typer.Option(help="The latest version, or all.")] = "latest",
     source_system: SourceSystemOpt = None,
     correlation_id: CorrelationIdOpt = None,
     out: OutPathOpt = None,
@@ -178,8 +164,8 @@ def export(
     cli = AppContext.of(ctx)
     options: dict[str, Any] = {
         **export_selection(folder, service, version_id),
-        "file_filter": file_filter.value,
-        "version_filter": version_filter.value,
+        "file_filter": file_filter,
+        "version_filter": version_filter,
         "source_system": source_system,
         "correlation_id": correlation_id,
     }
@@ -289,8 +275,8 @@ def import_(
     ] = None,
     if_exists: Annotated[
         IfExists, typer.Option(help="When the destination service exists: fail, replace it, or add versions.")
-    ] = IfExists.add_version,
-    upgrade: Annotated[Upgrade, typer.Option(help="Version bump for added versions.")] = Upgrade.minor,
+    ] = "add-version",
+    upgrade: UpgradeOpt = "minor",
     source_system: SourceSystemOpt = None,
     correlation_id: CorrelationIdOpt = None,
     timeout: TimeoutOpt = 600.0,
@@ -301,8 +287,8 @@ def import_(
     cli = AppContext.of(ctx)
     options: dict[str, Any] = {
         "destination": destinations(destination, upgrade),
-        "services_existing": if_exists.value.replace("-", "_"),
-        "update_version_type": upgrade.value,
+        "services_existing": sdk_spelling(if_exists),
+        "update_version_type": upgrade,
         "source_system": source_system,
         "correlation_id": correlation_id,
     }

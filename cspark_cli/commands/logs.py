@@ -6,14 +6,22 @@ the job; `download-status` then shows its progress and, when done, the archive's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..context import AppContext
 from ..downloads import OutPathOpt, render_saved, save_download
-from ..options import ForceOpt, LocatorArg, NoWaitOpt, check_iso, check_locator
+from ..options import (
+    ForceOpt,
+    LocatorArg,
+    LogType,
+    NoWaitOpt,
+    PollIntervalOpt,
+    TimeoutOpt,
+    check_iso,
+    check_locator,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,11 +41,6 @@ IndexOpt = Annotated[
     int | None,
     typer.Option(min=0, help="The record's index in a many-record (v4) call.", show_default=False),
 ]
-
-
-class LogType(StrEnum):
-    csv = "csv"
-    json = "json"
 
 
 LOG_FIELDS = (
@@ -124,13 +127,11 @@ def download(
     timezone_offset: Annotated[
         float | None, typer.Option(help="Shift timestamps by this many hours.", show_default=False)
     ] = None,
-    type: Annotated[LogType, typer.Option("--type", help="Log format.")] = LogType.json,
+    type: Annotated[LogType, typer.Option("--type", help="Log format.")] = "json",
     out: OutPathOpt = None,
     force: ForceOpt = False,
-    timeout: Annotated[
-        float, typer.Option(min=0.001, help="Seconds to wait for the job (exit 7 after).")
-    ] = 600.0,
-    poll_interval: Annotated[float, typer.Option(min=0.0, help="Seconds between status checks.")] = 1.0,
+    timeout: TimeoutOpt = 600.0,
+    poll_interval: PollIntervalOpt = 1.0,
     no_wait: NoWaitOpt = False,
 ) -> None:
     """Run a log download job for a service, wait for it (a spinner on a terminal), and save the ZIP."""
@@ -143,7 +144,7 @@ def download(
         "correlation_id": correlation_id,
         "source_system": source_system,
         "version_id": version_id,
-        "type": type.value,
+        "type": type,
         "timezone_offset": timezone_offset,
     }
     client = cli.client()
@@ -154,9 +155,9 @@ def download(
     def fetch(to: Path) -> SparkResponse:
         return client.logs.download(target, **filters, timeout=timeout, poll_interval=poll_interval, to=to)
 
-    fallback = f"{_service_name(locator)}_logs_{type.value}.zip"  # the name the emulator gives it
+    fallback = f"{_service_name(locator)}_logs_{type}.zip"  # the name the emulator gives it
     saved = save_download(
-        cli.out, fetch, dest=out, force=force, fallback=fallback, what=f"{type.value} logs",
+        cli.out, fetch, dest=out, force=force, fallback=fallback, what=f"{type} logs",
         doing="Waiting for the log download job, then downloading the logs",
     )  # fmt: skip
     render_saved(cli.out, saved)
@@ -171,9 +172,7 @@ def _render_started(cli: AppContext, res: SparkResponse, locator: str, type: Log
         cli.out.raw(job_id)
     else:
         cli.out.result(res.data, rows=[{"job_id": job_id}])
-    cli.out.success(
-        f"Started; check with `cspark logs download-status {locator} {job_id} --type {type.value}`"
-    )
+    cli.out.success(f"Started; check with `cspark logs download-status {locator} {job_id} --type {type}`")
 
 
 @app.command("download-status")
@@ -181,10 +180,10 @@ def download_status(
     ctx: typer.Context,
     locator: LocatorArg,
     job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="From `logs download --no-wait`.")],
-    type: Annotated[LogType, typer.Option("--type", help="The job's log format.")] = LogType.json,
+    type: Annotated[LogType, typer.Option("--type", help="The job's log format.")] = "json",
 ) -> None:
     """Show a log download job's progress; when done, the temporary URL of its archive."""
     cli = AppContext.of(ctx)
     target = check_locator(locator, folder_service=True)
-    res = cli.client().logs.get_download_status(target, job_id, type=type.value)
+    res = cli.client().logs.get_download_status(target, job_id, type=type)
     cli.out.kv(res.body, data=res.data)

@@ -16,7 +16,6 @@ import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
@@ -25,17 +24,18 @@ import typer
 from ..context import AppContext
 from ..exit_codes import DifferencesFound
 from ..inputs import iter_records, read_records
-from ..options import Upgrade, check_locator, complete_profiles
+from ..options import (
+    IfExists,
+    PollIntervalOpt,
+    UpgradeOpt,
+    check_locator,
+    complete_profiles,
+    sdk_spelling,
+)
 from ..output import Column, Output, cell
 
 if TYPE_CHECKING:
     from cspark_core.compare import CompareReport, Difference, Tolerance
-
-
-class IfPresent(StrEnum):
-    abort = "abort"
-    replace_ = "replace"  # not `replace`: that would hide str.replace
-    add_version = "add_version"
 
 
 ToleranceOpt = Annotated[
@@ -308,21 +308,17 @@ def promote(
         ),
     ] = None,
     if_present: Annotated[
-        IfPresent,
+        IfExists,
         typer.Option(
             "--if-present", help="When the target service exists: fail, replace it, or add versions."
         ),
-    ] = IfPresent.add_version,
-    upgrade: Annotated[
-        Upgrade, typer.Option("--upgrade", help="Version bump for added versions.")
-    ] = Upgrade.minor,
+    ] = "add-version",
+    upgrade: UpgradeOpt = "minor",
     timeout: Annotated[
         float,
         typer.Option("--timeout", min=0.001, help="Seconds to wait for both jobs in all (exit 7 after)."),
     ] = 600.0,
-    poll_interval: Annotated[
-        float, typer.Option("--poll-interval", min=0, help="Seconds between status checks.")
-    ] = 1.0,
+    poll_interval: PollIntervalOpt = 1.0,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Say what would be exported and where it would go; create nothing."),
@@ -342,7 +338,7 @@ def promote(
 ) -> None:
     """Promote services from one tenant to another (export, import, wait), optionally verified.
 
-    Example: `promote pricing/quote --from uat --to prod --if-present add_version --verify cases.csv -o json`.
+    Example: `promote pricing/quote --from uat --to prod --if-present add-version --verify cases.csv -o json`.
     """
     cli = AppContext.of(ctx)
     for service in services:
@@ -356,8 +352,8 @@ def promote(
     what = "Planning the promotion" if dry_run else f"Promoting {len(services)} service(s)"
     with cli.out.spinner(what):
         res = client.impex.migrate(
-            to, services=services, to_folder=to_folder, services_existing=if_present.value,
-            update_version_type=upgrade.value, dry_run=dry_run, timeout=timeout, poll_interval=poll_interval,
+            to, services=services, to_folder=to_folder, services_existing=sdk_spelling(if_present),
+            update_version_type=upgrade, dry_run=dry_run, timeout=timeout, poll_interval=poll_interval,
         )  # fmt: skip
     if rows is None or dry_run:
         cli.out.result(res.data, rows=res.data["services"], columns=MOVED_COLUMNS)

@@ -19,20 +19,23 @@ from ..downloads import OutPathOpt, render_saved, save_download
 from ..exit_codes import Incomplete
 from ..inputs import iter_records, parse_inputs, parse_json_option, read_stdin
 from ..options import (
-    CallPurposeOpt,
-    CorrelationIdOpt,
+    ApiVersion,
+    Bump,
+    DownloadType,
+    ExecuteFlags,
     ForceOpt,
     InputArgs,
     InputsOpt,
     LocatorArg,
     NoWaitOpt,
     PollIntervalOpt,
-    SourceSystemOpt,
+    ResponseFormat,
     TimeoutOpt,
+    ValidationType,
     YesOpt,
-    check_choice,
     check_iso,
     check_locator,
+    flag_group_params,
     parse_json_object,
 )
 from ..output import Column, Output, cell
@@ -41,7 +44,6 @@ from ..results import HOLD
 if TYPE_CHECKING:
     from cspark_core import SparkResponse
     from cspark_core.bulk import RecordResult
-    from cspark_core.resources.services import Versioning
 
 app = typer.Typer(
     help="Create, execute, inspect, download, recompile and delete services.",
@@ -50,12 +52,6 @@ app = typer.Typer(
 )
 
 # -- shared option types ----------
-VersionOpt = Annotated[str | None, typer.Option("--version", help="Semantic version, e.g. 1.2.0.")]
-VersionIdOpt = Annotated[str | None, typer.Option("--version-id", help="Version id (overrides --version).")]
-TransactionDateOpt = Annotated[
-    str | None,
-    typer.Option("--transaction-date", "--active-since", help="Use the version active at this ISO date."),
-]
 FileOpt = Annotated[
     Path,
     typer.Option(
@@ -65,7 +61,7 @@ FileOpt = Annotated[
 FileNameOpt = Annotated[
     str | None, typer.Option("--file-name", help="File name to send (default: the file's).")
 ]
-VersioningOpt = Annotated[str, typer.Option("--versioning", help="Version bump: major, minor or patch.")]
+VersioningOpt = Annotated[Bump, typer.Option("--versioning", help="Version bump of the new version.")]
 StartDateOpt = Annotated[str | None, typer.Option("--start-date", help="Effective from (ISO; default: now).")]
 EndDateOpt = Annotated[
     str | None, typer.Option("--end-date", help="Effective until (ISO; default: start + 10 years).")
@@ -83,21 +79,6 @@ def _names(values: Sequence[str] | None) -> list[str] | None:
     """Repeatable and comma-separated values as one list (None when none were given)."""
     names = [name.strip() for value in values or [] for name in value.split(",") if name.strip()]
     return names or None
-
-
-def _common_options(
-    version: str | None, version_id: str | None, transaction_date: str | None, call_purpose: str | None,
-    source_system: str | None, correlation_id: str | None,
-) -> dict[str, Any]:  # fmt: skip
-    options = {
-        "version": version,
-        "version_id": version_id,
-        "active_since": check_iso("--transaction-date", transaction_date),
-        "call_purpose": call_purpose,
-        "source_system": source_system,
-        "correlation_id": correlation_id,
-    }
-    return {key: value for key, value in options.items() if value is not None}
 
 
 def _done(out: Output, data: Any, message: str) -> None:
@@ -283,6 +264,7 @@ def _echoed(res: SparkResponse, sent: Mapping[str, Any]) -> list[Mapping[str, An
 
 
 @app.command("execute")
+@flag_group_params
 def execute(
     ctx: typer.Context,
     locator: LocatorArg,
@@ -298,12 +280,7 @@ def execute(
     ] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Records per v4 request.")] = 100,
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Requests in flight at once.")] = 4,
-    version: VersionOpt = None,
-    version_id: VersionIdOpt = None,
-    transaction_date: TransactionDateOpt = None,
-    call_purpose: CallPurposeOpt = None,
-    source_system: SourceSystemOpt = None,
-    correlation_id: CorrelationIdOpt = None,
+    call: ExecuteFlags = ExecuteFlags(),
     selected: Annotated[
         list[str] | None,
         typer.Option(
@@ -341,7 +318,8 @@ def execute(
         typer.Option("--extras", metavar="JSON", help="A JSON object merged into the request meta."),
     ] = None,
     response_format: Annotated[
-        str, typer.Option("--response-format", help="original, or alike (a v3 reply shaped like v4).")
+        ResponseFormat,
+        typer.Option("--response-format", help="original, or alike (a v3 reply shaped like v4)."),
     ] = "original",
 ) -> None:
     """Execute a service: one record (--inputs) through v3, or many (--records) through v4 in chunks.
@@ -356,9 +334,7 @@ def execute(
         raise typer.BadParameter(
             "stdin ('-') can feed --inputs or --records, not both", param_hint="'--records'"
         )
-    options: dict[str, Any] = _common_options(
-        version, version_id, transaction_date, call_purpose, source_system, correlation_id
-    )
+    options = call.options()
     flags = {
         "selected_outputs": _names(selected),
         "outputs_filter": outputs_filter,
@@ -371,7 +347,6 @@ def execute(
         "extras": parse_json_object("--extras", extras),
     }
     options.update({key: value for key, value in flags.items() if value is not None})
-    check_choice("--response-format", response_format, ("original", "alike"))
     if records is not None:
         if response_format != "original":
             raise typer.BadParameter("applies to one record only", param_hint="'--response-format'")
@@ -397,39 +372,33 @@ VALIDATION_COLUMNS = [
 
 
 @app.command("validate")
+@flag_group_params
 def validate(
     ctx: typer.Context,
     locator: LocatorArg,
     more_inputs: InputArgs = None,
     inputs: InputsOpt = None,
     validation_type: Annotated[
-        str,
+        ValidationType,
         typer.Option(
             "--validation-type", help="static (the workbook's rules) or dynamic (for these inputs)."
         ),
     ] = "static",
-    version: VersionOpt = None,
-    version_id: VersionIdOpt = None,
-    transaction_date: TransactionDateOpt = None,
-    call_purpose: CallPurposeOpt = None,
-    source_system: SourceSystemOpt = None,
-    correlation_id: CorrelationIdOpt = None,
+    call: ExecuteFlags = ExecuteFlags(),
 ) -> None:
     """Show each input's validation rules (allowed values, ranges, options)."""
     cli = AppContext.of(ctx)
     check_locator(locator)
-    kind = check_choice("--validation-type", validation_type, _validation_types())
-    options = _common_options(
-        version, version_id, transaction_date, call_purpose, source_system, correlation_id
-    )
-    entries = [*(inputs or []), *(more_inputs or [])]
-    res = cli.client().services.validate(locator, parse_inputs(entries), validation_type=kind, **options)
+    options = call.options()
+    record = parse_inputs([*(inputs or []), *(more_inputs or [])])
+    res = cli.client().services.validate(locator, record, validation_type=validation_type, **options)
     rules = res.body.get("outputs")
     rows = [{"name": name, **rule} for name, rule in rules.items()] if isinstance(rules, Mapping) else []
     cli.out.result(res.data, rows=rows, columns=VALIDATION_COLUMNS)
 
 
 @app.command("transform")
+@flag_group_params
 def transform(
     ctx: typer.Context,
     locator: LocatorArg,
@@ -444,23 +413,15 @@ def transform(
         typer.Option("--using", help="Transform: a name, or folder/name (default: the service's)."),
     ] = None,
     api_version: Annotated[
-        str, typer.Option("--api-version", help="v3 or v4 execute behind the transform.")
+        ApiVersion, typer.Option("--api-version", help="v3 or v4 execute behind the transform.")
     ] = "v3",
-    version: VersionOpt = None,
-    version_id: VersionIdOpt = None,
-    transaction_date: TransactionDateOpt = None,
-    call_purpose: CallPurposeOpt = None,
-    source_system: SourceSystemOpt = None,
-    correlation_id: CorrelationIdOpt = None,
+    call: ExecuteFlags = ExecuteFlags(),
 ) -> None:
     """Execute through a transform document: send any JSON, get what the transform maps it to."""
     cli = AppContext.of(ctx)
     check_locator(locator)
-    check_choice("--api-version", api_version, ("v3", "v4"))
     body = _transform_body(inputs)
-    options = _common_options(
-        version, version_id, transaction_date, call_purpose, source_system, correlation_id
-    )
+    options = call.options()
     res = cli.client().services.transform(locator, body, using=using, api_version=api_version, **options)
     cli.out.result(res.data)
 
@@ -614,32 +575,13 @@ def _upload_view(upload: SparkResponse) -> dict[str, Any]:
     return dict(zip(("job_id", "file_id", "engine_id"), upload_ids(upload), strict=True))
 
 
-def _bump(flag: str, value: str) -> Versioning:
-    """A version bump flag, checked against the SDK's choices."""
-    from cspark_core.resources.services import VERSIONING
-
-    return check_choice(flag, value, VERSIONING)
-
-
-def _validation_types() -> tuple[str, ...]:
-    from cspark_core.resources.services import VALIDATION_TYPES
-
-    return tuple(VALIDATION_TYPES)
-
-
-def _download_types() -> tuple[str, ...]:
-    from cspark_core.resources.services import DOWNLOAD_TYPES
-
-    return tuple(DOWNLOAD_TYPES)
-
-
 def _upload_args(
-    locator: str, file_name: str | None, versioning: str, start_date: str | None, end_date: str | None
+    locator: str, file_name: str | None, versioning: Bump, start_date: str | None, end_date: str | None
 ) -> dict[str, Any]:
     check_locator(locator, folder_service=True)
     return {
         "file_name": file_name,
-        "versioning": _bump("--versioning", versioning),
+        "versioning": versioning,
         "start_date": check_iso("--start-date", start_date),
         "end_date": check_iso("--end-date", end_date),
     }
@@ -771,7 +713,7 @@ def publish(
     check_locator(locator, folder_service=True)
     res = cli.client().services.publish(
         locator, file_id=file_id, engine_id=engine_id, draft_name=draft_name,
-        versioning=_bump("--versioning", versioning),
+        versioning=versioning,
         start_date=check_iso("--start-date", start_date), end_date=check_iso("--end-date", end_date),
         track_user=track_user, version_label=label,
         release_notes=release_notes, tags=_names(tags),
@@ -794,7 +736,7 @@ def recompile(
     version_id: Annotated[
         str | None, typer.Option("--version-id", help="Version to recompile (default: latest).")
     ] = None,
-    upgrade: Annotated[str, typer.Option("--upgrade", help="Version bump: major, minor or patch.")] = "patch",
+    upgrade: Annotated[Bump, typer.Option("--upgrade", help="Version bump of the new version.")] = "patch",
     compiler: Annotated[str | None, typer.Option("--compiler", help="Neuron compiler version.")] = None,
     release_notes: Annotated[str | None, typer.Option("--release-notes", help="Release notes.")] = None,
     label: Annotated[str | None, typer.Option("--label", help="Version label.")] = None,
@@ -812,7 +754,7 @@ def recompile(
     check_locator(locator, folder_service=True)
     with cli.out.spinner(f"Recompiling {locator}"):
         res = cli.client().services.recompile(
-            locator, version_id=version_id, upgrade=_bump("--upgrade", upgrade), compiler=compiler,
+            locator, version_id=version_id, upgrade=upgrade, compiler=compiler,
             release_notes=release_notes, label=label, start_date=check_iso("--start-date", start_date),
             end_date=check_iso("--end-date", end_date), tags=_names(tags), wait=wait, timeout=timeout,
             poll_interval=poll_interval,
@@ -836,7 +778,7 @@ def download(
         str | None, typer.Option("--file-name", help="File name to ask the server for.")
     ] = None,
     kind: Annotated[
-        str, typer.Option("--type", help="original, or configured (with Spark's metadata).")
+        DownloadType, typer.Option("--type", help="original, or configured (with Spark's metadata).")
     ] = "original",
     out: OutPathOpt = None,
     force: ForceOpt = False,
@@ -844,7 +786,6 @@ def download(
     """Download a service's workbook (the server's file name in the current folder, unless --out)."""
     cli = AppContext.of(ctx)
     check_locator(locator, folder_service=True)
-    check_choice("--type", kind, _download_types())
     client = cli.client()
 
     def fetch(to: Path) -> Any:

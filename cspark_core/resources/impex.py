@@ -55,6 +55,8 @@ DONE = ("completed", "closed")
 FAILED = ("failed", "cancelled", "canceled", "error", "aborted")  # failure values are unknown
 UPGRADES = ("major", "minor", "patch")
 EXISTING = ("abort", "replace", "add_version")
+FILE_FILTERS = ("migrate", "onpremises")  # an export's `file_filter`
+VERSION_FILTERS = ("latest", "all")  # an export's `version_filter`
 
 
 # --- export ---------------------------------------------------------------------------------------------
@@ -114,8 +116,8 @@ def export_request(
 ) -> ApiRequest:  # fmt: skip
     body = {
         "inputs": _export_inputs(folders, services, version_ids),
-        "file_filter": _choice("file_filter", file_filter, ("migrate", "onpremises")),
-        "version_filter": _choice("version_filter", version_filter, ("latest", "all")),
+        "file_filter": _choice("file_filter", file_filter, FILE_FILTERS),
+        "version_filter": _choice("version_filter", version_filter, VERSION_FILTERS),
         "source_system": source_system or SOURCE_SYSTEM,
         "correlation_id": correlation_id,
     }

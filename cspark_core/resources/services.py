@@ -58,6 +58,8 @@ VALIDATION_TYPES = {
     "dynamic": "dynamic",
 }  # static is sent as default_values
 DOWNLOAD_TYPES = {"original": "", "configured": "withmetadata"}  # the workbook download's `type`
+RESPONSE_FORMATS = ("original", "alike")  # execute's `response_format`
+API_VERSIONS = ("v3", "v4")  # transform's `api_version`
 
 
 class ExecuteOptions(TypedDict, total=False):
@@ -301,7 +303,7 @@ def _shaped(res: SparkResponse, response_format: str) -> SparkResponse:
 
 
 def _check_format(response_format: str) -> None:
-    if response_format not in ("original", "alike"):
+    if response_format not in RESPONSE_FORMATS:
         raise SparkSdkError(
             f"response_format must be 'original' or 'alike', got {response_format!r}", cause=response_format
         )
@@ -333,7 +335,7 @@ def transform_request(
 ) -> ApiRequest:
     """The caller's JSON as the body; the execute metadata as compact JSON in single quotes in one header:
     `x-request-meta` (v3 fields) or `x-meta` (v4 fields)."""
-    if api_version not in ("v3", "v4"):
+    if api_version not in API_VERSIONS:
         raise SparkSdkError(f"api_version must be 'v3' or 'v4', got {api_version!r}", cause=api_version)
     target = _exec_target(uri, options)
     path = _transform_path(target, using)

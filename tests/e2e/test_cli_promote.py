@@ -92,7 +92,7 @@ def test_if_present_each_way(run: Run, fees: dict[str, str], prod_sdk: Client) -
     planned = run(*promote, SERVICE, "--if-present", "abort", "--dry-run")
     assert json.loads(planned.stdout)["services"][0]["status"] == "would fail: exists"
 
-    added = run(*promote, SERVICE, "--if-present", "add_version", "--upgrade", "major")
+    added = run(*promote, SERVICE, "--if-present", "add-version", "--upgrade", "major")
     assert added.exit_code == 0, added.stderr
     assert json.loads(added.stdout)["services"][0]["status"] == "updated"
     assert versions(prod_sdk) == ["0.1.0", "1.0.0"]

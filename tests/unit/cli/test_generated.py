@@ -37,6 +37,18 @@ COMP_WORDS=(cspark -o ""); COMP_CWORD=2; _cspark; echo "${{COMPREPLY[@]}}"
     assert proc.stdout.splitlines() == ["login logout", "table json csv"]
 
 
+def test_bash_completes_a_flags_values_per_command() -> None:
+    """`--type` takes csv|json after `logs download`, original|configured after `services download`."""
+    script = f"""
+source {ROOT / "completions" / "cspark.bash"}
+COMP_WORDS=(cspark logs download f/s --type ""); COMP_CWORD=5; _cspark; echo "${{COMPREPLY[@]}}"
+COMP_WORDS=(cspark services download f/s --type ""); COMP_CWORD=5; _cspark; echo "${{COMPREPLY[@]}}"
+COMP_WORDS=(cspark services promote f/s --if-present a); COMP_CWORD=5; _cspark; echo "${{COMPREPLY[@]}}"
+"""
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines() == ["csv json", "original configured", "abort add-version"]
+
+
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_scripts_parse_in_their_shell(shell: str) -> None:
     import shutil
