@@ -17,7 +17,6 @@ instead of Typer's `<int range>` or `<str>`, and arguments show their metavar al
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, get_args, get_origin
 
@@ -52,9 +51,9 @@ def is_plain(annotation: Any, parameter_info: Any) -> bool:
     return _leaf_supported(annotation)
 
 
-@dataclass(frozen=True)
 class PlainParam(RuntimeParam):
-    """Converts one parameter's value(s) with plain Python; errors are `BadParameter` (exit 2)."""
+    """Converts one parameter's value(s) with plain Python; errors are `BadParameter` (exit 2). (Typer's
+    frozen dataclass adds no field here, so it is not decorated again: ~1 ms less at every start.)"""
 
     def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
         annotation: Any = self.annotation  # a type annotation (Typer declares the field loosely)

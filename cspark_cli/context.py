@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
@@ -44,8 +43,7 @@ __all__ = [
 ClientFactory = Callable[..., Any]  # called with cspark_core.Client's keyword arguments
 
 
-@dataclass(frozen=True)
-class GlobalOptions:
+class GlobalOptions(NamedTuple):
     """The root command's options, as given (`None`: not given)."""
 
     profile: str | None = None

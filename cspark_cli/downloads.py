@@ -17,9 +17,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -51,8 +50,7 @@ class DownloadUsageError(CliError):
     exit_code = ExitCode.USAGE
 
 
-@dataclass(frozen=True)
-class Saved:
+class Saved(NamedTuple):
     """Where a download went, its size, and the SDK's response (headers, request id)."""
 
     path: Path

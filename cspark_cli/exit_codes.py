@@ -5,8 +5,8 @@ Importing this module is cheap: the SDK's error classes are looked up only when 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
+from typing import NamedTuple
 
 __all__ = [
     "CLI_REQUIRES",
@@ -101,8 +101,7 @@ class SetupError(CliError):
     exit_code = ExitCode.AUTH
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """What the root reports for an exception: one line, maybe a hint, and the exit code."""
 
     code: ExitCode

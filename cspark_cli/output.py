@@ -7,14 +7,12 @@ colour is off; `-o json` prints Spark's payload exactly as sent; `-o csv` prints
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import IO, Any, Literal, Protocol, get_args
+from typing import IO, Any, Literal, NamedTuple, Protocol, get_args
 
 __all__ = ["FORMATS", "Column", "Output", "OutputFormat", "Progress", "cell"]
 
@@ -23,8 +21,7 @@ FORMATS: tuple[OutputFormat, ...] = get_args(OutputFormat)
 _MASK = "***"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """One table/CSV column: a header and a key into each row (dots reach into nested objects)."""
 
     header: str
@@ -188,6 +185,8 @@ class Output:
         if flatten:
             mapping = _flatten(mapping)
         if self.format == "csv":
+            import csv  # only for -o csv
+
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(["name", "value"])
             writer.writerows([name, cell(value)] for name, value in mapping.items())
@@ -241,6 +240,8 @@ class Output:
         self.stdout.flush()
 
     def _csv(self, rows: Sequence[Any], columns: Sequence[Column]) -> None:
+        import csv
+
         writer = csv.writer(self.stdout, lineterminator="\n")
         writer.writerow([c.header for c in columns])
         writer.writerows([c.text(row) for c in columns] for row in rows)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .errors import JobFailedError, JobTimeoutError, SparkSdkError
 
@@ -17,8 +16,7 @@ DEFAULT_WAIT_TIMEOUT = 600.0  # seconds
 DEFAULT_POLL_INTERVAL = 1.0
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """How to read one kind of job's status reply (pure functions over the reply)."""
 
     name: str  # e.g. "compilation 3a1b..." — used in error messages

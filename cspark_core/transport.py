@@ -21,9 +21,8 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from cspark._version import __version__
@@ -98,8 +97,7 @@ def backoff_delay(
     return float(base / 2 + base / 2 * rand())
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     kind: Literal["done", "retry", "refresh", "fail"]
     delay: float = 0.0
 

@@ -10,7 +10,6 @@ encode path segments with `segment()` and put names raw into JSON bodies.
 from __future__ import annotations
 
 import json
-import mimetypes
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -495,6 +494,8 @@ def workbook_part(file: WorkbookFile, file_name: str | None, target: UriParams) 
     """The `serviceFile` part: name from `file_name`, else the file's own, else `{service}.xlsx`."""
     content, own_name = _read_file(file)
     name = file_name or own_name or f"{target.service}.xlsx"
+    import mimetypes  # only for uploads
+
     return name, content, mimetypes.guess_type(name)[0] or XLSX
 
 
