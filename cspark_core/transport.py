@@ -1,5 +1,5 @@
-"""The only code that sends. One sync and one async send loop; every decision beside them is a pure
-function (retry or not, how long to wait, which error), unit-tested without sockets or real sleeps.
+"""The send loops, one sync and one async (bytes move through a wire, `wire.py`); every decision beside them
+is a pure function (retry or not, how long to wait, which error), unit-tested without sockets or real sleeps.
 
 - Headers of on every request; one fresh `x-request-id` per logical call, reused on retries.
 - Retries: a bounded loop over 408, 429, 502, 503, 504 and connection failures, with exponential backoff from

@@ -77,6 +77,14 @@ class WireError(Exception):
         return self.kind.endswith("Timeout")
 
 
+def _cut(buffer: bytearray, chunk: bytes, size: int) -> list[bytes]:
+    """Add `chunk` to `buffer` and take out every whole piece of `size` bytes (the rest stays buffered)."""
+    buffer += chunk
+    pieces = [bytes(buffer[start : start + size]) for start in range(0, len(buffer) - size + 1, size)]
+    del buffer[: len(pieces) * size]
+    return pieces
+
+
 class Reply:
     """A status and headers (names in lower case, repeated ones joined by ", "); the body is read from
     the wire as `iter_bytes` asks, or whole by `read`. Close it when done (a context manager)."""
@@ -91,10 +99,7 @@ class Reply:
         """The body in chunks of `size` bytes (the last one shorter), as it arrives."""
         buffer = bytearray()
         for chunk in self._chunks:
-            buffer += chunk
-            while len(buffer) >= size:
-                yield bytes(buffer[:size])
-                del buffer[:size]
+            yield from _cut(buffer, chunk, size)
         if buffer:
             yield bytes(buffer)
 
@@ -129,10 +134,8 @@ class AsyncReply:
     async def aiter_bytes(self, size: int = CHUNK) -> AsyncIterator[bytes]:
         buffer = bytearray()
         async for chunk in self._chunks:
-            buffer += chunk
-            while len(buffer) >= size:
-                yield bytes(buffer[:size])
-                del buffer[:size]
+            for piece in _cut(buffer, chunk, size):
+                yield piece
         if buffer:
             yield bytes(buffer)
 
