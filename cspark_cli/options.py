@@ -230,12 +230,14 @@ class _FlagGroups:
     only the command that runs pays for evaluating its annotations."""
 
     def __init__(self, command: Callable[..., Any]) -> None:
-        functools.update_wrapper(self, command)
+        assigned = [name for name in functools.WRAPPER_ASSIGNMENTS if name != "__annotations__"]
+        functools.update_wrapper(self, command, assigned=assigned)
         self._command = command
 
     @functools.cached_property
     def _layout(self) -> tuple[inspect.Signature, dict[str, Any]]:
-        """The signature Typer reads, and the groups' parameter names and classes."""
+        """The signature Typer reads (its annotations evaluated), and the groups' parameter names and
+        classes."""
         hints = get_type_hints(self._command, include_extras=True)
         params: list[inspect.Parameter] = []
         groups: dict[str, Any] = {}
@@ -255,6 +257,12 @@ class _FlagGroups:
     @property
     def __signature__(self) -> inspect.Signature:
         return self._layout[0]
+
+    @property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        """The annotations of `__signature__`, evaluated already: Typer reads them (`get_type_hints`) twice
+        per command, and evaluating text annotations each time costs ~3 ms for `services execute`."""
+        return {name: param.annotation for name, param in self._layout[0].parameters.items()}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         for name, kind in self._layout[1].items():
