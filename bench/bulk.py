@@ -14,7 +14,6 @@ Nothing here is asserted in tests; the figures go in the README and the closing 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -22,6 +21,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from emuchild import emulator_child
 
 CSPARK = shutil.which("cspark") or str(Path(sys.executable).with_name("cspark"))
 SERVICE = "my-folder/my-service"
@@ -65,23 +66,11 @@ def main() -> None:
     sizes = [int(s) for s in options.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        command = [sys.executable, "-m", "cspark_emulator", "--port", "0", "--samples"]
-        emulator = subprocess.Popen(
-            [*command, *options.emulator_args.split()],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        try:
-            assert emulator.stdout is not None
-            info = json.loads(emulator.stdout.readline())
+        with emulator_child(*options.emulator_args.split()) as info:
             env = {k: v for k, v in os.environ.items() if not k.startswith("CSPARK_")}
             env.update(CSPARK_BASE_URL=info["url"], CSPARK_API_KEY=info["api_key"], CSPARK_CONFIG_DIR=tmp)
             for what in options.what.split(","):
                 run_sizes(what, [1000, *sizes], folder, env, options.chunk_size)
-        finally:
-            emulator.terminate()
-            emulator.wait(timeout=30)
 
 
 def run_sizes(what: str, sizes: list[int], folder: Path, env: dict[str, str], chunk: int) -> None:

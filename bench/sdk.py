@@ -17,12 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
+
+from emuchild import emulator_child
 
 from cspark_core import AsyncClient, Client
 from cspark_emulator import Emulator
@@ -76,30 +75,8 @@ def emulator(in_process: bool) -> Iterator[tuple[str, str]]:
         with Emulator(samples=True) as emu:
             yield emu.url, emu.api_key
         return
-    command = [
-        sys.executable,
-        "-u",
-        "-m",
-        "cspark_emulator",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--samples",
-    ]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert child.stdout is not None
-        banner = json.loads(child.stdout.readline() or "{}")
-        if "url" not in banner:
-            raise SystemExit("the emulator did not start")
+    with emulator_child() as banner:
         yield banner["url"], banner["api_key"]
-    finally:
-        child.terminate()
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
 
 
 def bounded(value: str, limit: int) -> int:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import json
 import os
 import resource
 import shutil
@@ -38,6 +37,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from emuchild import emulator_child
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "my-folder/my-service"
@@ -93,24 +94,9 @@ def _last_child_cpu() -> float:
 
 @contextmanager
 def emulator(python: str) -> Iterator[dict[str, str]]:
-    """A loopback emulator in a child process (python -m cspark_emulator --port 0), stopped on exit."""
-    proc = subprocess.Popen(
-        [python, "-m", "cspark_emulator", "--port", "0", "--samples", "--api-key", "bench-key"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        banner = json.loads(proc.stdout.readline())
+    """A loopback emulator in a child process (see `emuchild`), stopped on exit."""
+    with emulator_child("--api-key", "bench-key", python=python) as banner:
         yield {"CSPARK_BASE_URL": banner["url"], "CSPARK_API_KEY": banner["api_key"]}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
     _last_child_cpu()  # do not count the emulator's CPU in the next measurement
 
 
