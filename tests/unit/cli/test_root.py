@@ -24,6 +24,7 @@ from cspark_core import (
     UnknownApiError,
 )
 from tests.unit.cli.conftest import Harness
+from tests.unit.cli.test_startup import imported_by
 
 ENV_ONLY = [
     "CSPARK_BASE_URL=https://excel.test.coherent.global/acme",
@@ -67,24 +68,11 @@ def test_root_help_lists_every_registered_group() -> None:
         assert name in result.stdout and help_line[:30] in result.stdout
 
 
-_PROBE = """
-import sys
-from cspark_cli.main import run
-sys.argv = ["cspark", *sys.argv[1:]]
-try:
-    run()
-except SystemExit:
-    pass
-commands = [m for m in sys.modules if m.startswith("cspark_cli.commands.")]
-heavy = ["httpx", "cspark_core", "typer", "rich", *commands]
-print("LOADED", " ".join(sorted(m for m in heavy if m in sys.modules)), file=sys.stderr)
-"""
-
-
 def _loaded_after(*args: str) -> set[str]:
-    proc = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True, text=True, check=True)
-    line = next(x for x in proc.stderr.splitlines() if x.startswith("LOADED"))
-    return set(line.split()[1:])
+    """Which heavy modules (httpx, the SDK, Typer, rich, command modules) a fresh `cspark` run imports."""
+    modules = imported_by(*args)
+    commands = {m for m in modules if m.startswith("cspark_cli.commands.")}
+    return {m for m in modules if m in {"httpx", "cspark_core", "typer", "rich"} or m in commands}
 
 
 def test_version_imports_nothing_heavy() -> None:
